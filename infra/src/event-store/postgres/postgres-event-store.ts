@@ -1,0 +1,293 @@
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import type { NewEvent, RecordedEvent } from '@neuroerp/schemas';
+import { EventStoreError } from '../errors';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ReadAllOptions,
+  ReadStreamOptions,
+  SubscribeToAllOptions,
+  Subscription,
+} from '../port';
+import { assertValidCount, assertValidExpectedVersion, assertValidStreamId, validateAppend } from '../validation';
+import { planBatch, type AppendRequest, type BatchState, type ExistingEvent } from './batch-plan';
+import { GroupCommitQueue, QueueFullError } from './group-commit';
+import { assertSchemaName, migrateEventStore } from './migrations';
+import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './row-mapping';
+import { PollingSubscription } from './subscription';
+
+/** Bounds of the group commit. */
+export const GROUP_COMMIT_APPENDS_MAX = 256;
+export const GROUP_COMMIT_WINDOW_MS = 0;
+export const APPEND_QUEUE_LENGTH_MAX = 10_000;
+
+export interface PostgresEventStoreOptions {
+  connectionString: string;
+  /** PostgreSQL schema holding the event store's tables. */
+  schema?: string;
+  /** Connections for reads and subscriptions; appends use one dedicated connection. */
+  poolSizeMax?: number;
+  groupCommitAppendsMax?: number;
+  groupCommitWindowMs?: number;
+  /** How often a caught-up subscription looks for new events when no notification arrives. */
+  subscriptionPollMs?: number;
+}
+
+/**
+ * The PostgreSQL event store. Appends from one process are group-committed: one
+ * transaction per batch, serialized across processes by the row lock on `chain_head`,
+ * which is what makes global positions gapless and commit-ordered (docs/adr/0002).
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly pool: pg.Pool;
+  private readonly schema: string;
+  private readonly channel: string;
+  private readonly appends: GroupCommitQueue<AppendRequest, AppendResult>;
+  private readonly wakeups = new EventEmitter();
+  private listener: pg.Client | null = null;
+  private listenerStarting: Promise<void> | null = null;
+  private readonly subscriptionPollMs: number;
+  private readonly subscriptions = new Set<PollingSubscription>();
+  private closed = false;
+
+  private constructor(options: PostgresEventStoreOptions) {
+    this.schema = options.schema ?? 'event_store';
+    assertSchemaName(this.schema);
+    this.channel = `${this.schema}_appended`;
+    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSizeMax ?? 10 });
+    // An idle client that loses its server (restart, failover) must not crash the process.
+    this.pool.on('error', () => undefined);
+    this.subscriptionPollMs = options.subscriptionPollMs ?? 1000;
+    this.wakeups.setMaxListeners(0);
+    this.appends = new GroupCommitQueue((requests) => this.commitBatch(requests), {
+      requestsPerBatchMax: options.groupCommitAppendsMax ?? GROUP_COMMIT_APPENDS_MAX,
+      windowMs: options.groupCommitWindowMs ?? GROUP_COMMIT_WINDOW_MS,
+      queueLengthMax: APPEND_QUEUE_LENGTH_MAX,
+    });
+  }
+
+  /** Migrates the schema and returns a ready store. */
+  static async connect(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+    await migrateEventStore(options.connectionString, options.schema ?? 'event_store');
+    return new PostgresEventStore(options);
+  }
+
+  private table(name: 'events' | 'streams' | 'chain_head'): string {
+    return `"${this.schema}".${name}`;
+  }
+
+  async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    this.assertOpen();
+    assertValidStreamId(streamId);
+    assertValidExpectedVersion(options?.expectedVersion);
+    const serialized = validateAppend(events);
+    try {
+      return await this.appends.submit({ streamId, expectedVersion: options.expectedVersion, events: serialized });
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  private async commitBatch(requests: AppendRequest[]): Promise<(AppendResult | Error)[]> {
+    const client = await this.pool.connect();
+    let released = false;
+    try {
+      const [, headResult] = (await client.query(
+        `begin; select position, hash, to_json(date_trunc('milliseconds', clock_timestamp())) #>> '{}' as now
+           from ${this.table('chain_head')} for update`,
+      )) as unknown as pg.QueryResult[];
+      const head = headResult?.rows[0] as { position: string; hash: string; now: string };
+      const state = await this.loadBatchState(client, requests, head);
+      const plan = planBatch(requests, state);
+      if (plan.events.length === 0) {
+        await client.query('rollback');
+        return plan.results;
+      }
+      await this.insertPlanned(client, plan);
+      await client.query('commit');
+      return plan.results;
+    } catch (error) {
+      // A failed batch leaves nothing behind: roll back, or drop the connection if even that fails.
+      await client.query('rollback').catch(() => {
+        client.release(true);
+        released = true;
+      });
+      throw error;
+    } finally {
+      if (!released) client.release();
+    }
+  }
+
+  private async loadBatchState(
+    client: pg.PoolClient,
+    requests: AppendRequest[],
+    head: { position: string; hash: string; now: string },
+  ): Promise<BatchState> {
+    const streamIds = [...new Set(requests.map((r) => r.streamId))];
+    const eventIds = requests.flatMap((r) => r.events.map(({ event }) => event.eventId));
+    const { rows } = await client.query<{ kind: 's' | 'e'; stream_id: string; version: string; event_id: string | null; position: string | null }>(
+      `select 's' as kind, stream_id, version, null::text as event_id, null::bigint as position
+         from ${this.table('streams')} where stream_id = any($1::text[])
+       union all
+       select 'e', stream_id, stream_version, event_id::text, global_position
+         from ${this.table('events')} where event_id = any($2::uuid[])`,
+      [streamIds, eventIds],
+    );
+    const streamVersions = new Map<string, number>();
+    const existingEvents = new Map<string, ExistingEvent>();
+    for (const row of rows) {
+      if (row.kind === 's') streamVersions.set(row.stream_id, Number(row.version));
+      else
+        existingEvents.set(row.event_id as string, {
+          streamId: row.stream_id,
+          streamVersion: Number(row.version),
+          globalPosition: BigInt(row.position as string),
+        });
+    }
+    const recordedAt = new Date(head.now).toISOString();
+    return { head: { position: BigInt(head.position), hash: head.hash }, recordedAt, streamVersions, existingEvents };
+  }
+
+  private async insertPlanned(client: pg.PoolClient, plan: ReturnType<typeof planBatch>): Promise<void> {
+    const touched = new Map<string, number>();
+    for (const event of plan.events) touched.set(event.streamId, event.streamVersion);
+    await client.query(
+      `with inserted as (
+         insert into ${this.table('events')}
+           (global_position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
+         select * from unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::int[],
+                              $7::jsonb[], $8::jsonb[], $9::timestamptz[], $10::text[], $11::text[])
+       ), streams as (
+         insert into ${this.table('streams')} (stream_id, version)
+         select * from unnest($12::text[], $13::bigint[])
+         on conflict (stream_id) do update set version = excluded.version
+       ), head as (
+         update ${this.table('chain_head')} set position = $14, hash = $15
+       )
+       select pg_notify($16, $14::text)`,
+      [
+        plan.events.map((e) => e.globalPosition.toString()),
+        plan.events.map((e) => e.eventId),
+        plan.events.map((e) => e.streamId),
+        plan.events.map((e) => e.streamVersion),
+        plan.events.map((e) => e.type),
+        plan.events.map((e) => e.schemaVersion),
+        plan.json.map((j) => j.data),
+        plan.json.map((j) => j.metadata),
+        plan.events.map((e) => e.metadata.recordedAt),
+        plan.events.map((e) => e.prevHash),
+        plan.events.map((e) => e.hash),
+        [...touched.keys()],
+        [...touched.values()],
+        plan.head.position.toString(),
+        plan.head.hash,
+        this.channel,
+      ],
+    );
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    assertValidStreamId(streamId);
+    assertValidCount(options.maxCount);
+    const backwards = options.direction === 'backwards';
+    const from = options.fromVersion ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
+    const { rows } = await this.pool.query<EventRow>(
+      `select ${EVENT_COLUMNS} from ${this.table('events')}
+        where stream_id = $1 and stream_version ${backwards ? '<=' : '>='} $2
+        order by stream_version ${backwards ? 'desc' : 'asc'} limit $3`,
+      [streamId, from, options.maxCount],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    assertValidCount(options.maxCount);
+    const after = options.fromPosition === 'start' ? 0n : options.fromPosition;
+    const { rows } = await this.pool.query<EventRow>(
+      `select ${EVENT_COLUMNS} from ${this.table('events')}
+        where global_position > $1 order by global_position limit $2`,
+      [after.toString(), options.maxCount],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  /** The recorded head of the hash chain: the last position and its hash. */
+  async readHead(): Promise<{ position: bigint; hash: string }> {
+    const { rows } = await this.pool.query<{ position: string; hash: string }>(
+      `select position, hash from ${this.table('chain_head')}`,
+    );
+    const row = rows[0];
+    if (!row) throw new Error('chain_head row is missing');
+    return { position: BigInt(row.position), hash: row.hash };
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions): Subscription {
+    this.assertOpen();
+    void this.ensureListener();
+    const subscription = new PollingSubscription({
+      fromPosition: options.fromPosition,
+      batchSizeMax: options.batchSizeMax ?? 500,
+      pollMs: this.subscriptionPollMs,
+      readAll: (o) => this.readAll(o),
+      wakeups: this.wakeups,
+      onStop: (s) => this.subscriptions.delete(s),
+    });
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** One LISTEN connection per store wakes every caught-up subscription at once. */
+  private ensureListener(): Promise<void> {
+    if (this.listenerStarting) return this.listenerStarting;
+    this.listenerStarting = (async () => {
+      const client = await this.pool.connect();
+      client.on('notification', () => this.wakeups.emit('appended'));
+      client.on('error', () => {
+        // Subscriptions keep polling; the next subscribe starts a new listener.
+        this.listener = null;
+        this.listenerStarting = null;
+        client.release(true);
+      });
+      await client.query(`listen "${this.channel}"`);
+      this.listener = client as unknown as pg.Client;
+    })().catch(() => {
+      this.listenerStarting = null;
+    });
+    return this.listenerStarting;
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('select 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.listenerStarting;
+    if (this.listener) (this.listener as unknown as pg.PoolClient).release(true);
+    await this.pool.end();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the event store is closed');
+  }
+}
+
+function toStoreError(error: unknown): unknown {
+  if (error instanceof EventStoreError) return error;
+  if (error instanceof QueueFullError) {
+    return new EventStoreError('STORE_UNAVAILABLE', error.message, { queueLengthMax: error.queueLengthMax });
+  }
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (code.startsWith('08') || code === '57P01' || code === 'ECONNREFUSED' || code === 'ECONNRESET')) {
+    return new EventStoreError('STORE_UNAVAILABLE', 'The event store database is not reachable; the append may be retried with the same event ids.', {
+      cause: code,
+    });
+  }
+  return error;
+}

@@ -1,0 +1,3 @@
+export * from './event-store';
+export { PostgresEventStore, type PostgresEventStoreOptions } from './event-store/postgres/postgres-event-store';
+export { migrateEventStore } from './event-store/postgres/migrations';
