@@ -2,3 +2,4 @@ export * from './port';
 export * from './errors';
 export * from './hash-chain';
 export * from './validation';
+export * from './test-support';

@@ -12,6 +12,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Stream ids are readable names like `ledger.transaction-<uuid>`: no whitespace, no control
 // characters, and not starting with `$` (reserved for system streams in EventStoreDB).
 const STREAM_ID = /^[^\s$\p{Cc}][^\s\p{Cc}]*$/u;
+// An escape sequence `\udXXX` that is not itself escaped (preceded by an even number of backslashes).
+const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/i;
+const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/;
 const EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 
 export function assertValidStreamId(streamId: unknown): asserts streamId is string {
@@ -84,7 +87,11 @@ export function validateAppend(events: readonly NewEvent[]): SerializedEvent[] {
     if (dataJson === undefined) fail('data must be JSON');
     const metadataJson = JSON.stringify(event.metadata);
     // PostgreSQL's jsonb cannot hold U+0000; refusing it everywhere keeps adapters interchangeable.
-    if (dataJson.includes('\\u0000') || metadataJson.includes('\\u0000')) fail('data must not contain the NUL character');
+    if (NUL_ESCAPE.test(dataJson) || NUL_ESCAPE.test(metadataJson)) fail('data must not contain the NUL character');
+    // JSON.stringify escapes lone UTF-16 surrogates; no JSON store can keep them as text.
+    if (LONE_SURROGATE_ESCAPE.test(dataJson) || LONE_SURROGATE_ESCAPE.test(metadataJson)) {
+      fail('data must be well-formed Unicode (found a lone surrogate)');
+    }
     const size = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
     if (size > EVENT_SIZE_BYTES_MAX) {
       throw new EventStoreError(

@@ -1,0 +1,26 @@
+/** What every benchmark suite receives from `bench/main.ts`. */
+export interface SuiteOptions {
+  /** About ten times fewer operations per case: a smoke run, not a measurement to quote. */
+  quick: boolean;
+  /** PostgreSQL server the suite creates its scratch databases on (never touches existing ones). */
+  databaseUrl: string;
+}
+
+/** A product target checked after a run: always a ratio between two sides, never an absolute time. */
+export interface TargetCheck {
+  caseName: string;
+  /** Human-readable statement of the target, e.g. `ours >= 5x emmett`. */
+  statement: string;
+  ratio: number;
+  passed: boolean;
+}
+
+export interface SuiteOutcome {
+  targets: TargetCheck[];
+}
+
+export interface BenchSuite {
+  /** One line for the usage text. */
+  description: string;
+  run(options: SuiteOptions): Promise<SuiteOutcome>;
+}
