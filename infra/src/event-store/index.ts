@@ -3,3 +3,4 @@ export * from './errors';
 export * from './hash-chain';
 export * from './validation';
 export * from './test-support';
+export * from './verify-log';
