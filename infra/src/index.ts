@@ -1,3 +1,4 @@
 export * from './event-store';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './event-store/postgres/postgres-event-store';
 export { migrateEventStore } from './event-store/postgres/migrations';
+export * from './embedded-postgres';
