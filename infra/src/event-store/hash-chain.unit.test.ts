@@ -51,7 +51,7 @@ describe('hash chain', () => {
     ['an edited event', (e) => e.map((x, i) => (i === 2 ? { ...x, data: { amountMinor: '1' } } : x)), 'hash_mismatch', 3n],
     ['a deleted event', (e) => e.filter((_, i) => i !== 1), 'prev_hash_mismatch', 3n],
     ['swapped events', (e) => [e[0], e[2], e[1], e[3], e[4]] as RecordedEvent[], 'prev_hash_mismatch', 3n],
-    ['a moved event', (e) => [e[0], e[1], { ...e[1], globalPosition: 2n } as RecordedEvent], 'position_not_increasing', 2n],
+    ['a moved event', (e) => [e[0], e[1], { ...e[1], globalPosition: 2n }] as RecordedEvent[], 'position_not_increasing', 2n],
     ['a re-hashed edit', (e) => e.map((x, i) => (i === 0 ? { ...x, data: {}, hash: computeEventHash({ ...x, data: {} }) } : x)), 'prev_hash_mismatch', 2n],
   ])('finds %s', (_name, mutate, kind, position) => {
     const verifier = new ChainVerifier();
