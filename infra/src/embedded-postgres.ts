@@ -31,7 +31,10 @@ export const EMBEDDED_PG_DATABASE = 'postgres';
 /** The OS user PostgreSQL runs as when this process is root. */
 export const EMBEDDED_PG_OS_USER_FOR_ROOT = 'postgres';
 export const EMBEDDED_PG_START_TIMEOUT_MS = 60_000;
+/** How long a fast shutdown may take before the server is told to stop immediately. */
 export const EMBEDDED_PG_STOP_TIMEOUT_MS = 30_000;
+/** How long an immediate shutdown may take before the server is killed. */
+export const EMBEDDED_PG_IMMEDIATE_STOP_TIMEOUT_MS = 5_000;
 /** How many of PostgreSQL's last log lines a start-up error quotes. */
 const LOG_TAIL_LINES_MAX = 20;
 const PASSWORD_FILE = 'neuroerp-password';
@@ -383,7 +386,7 @@ async function stopServer(server: EmbeddedPostgresInstance, timeoutMs: number): 
   if (await settlesWithin(exited, timeoutMs)) return;
   // Immediate shutdown: no checkpoint, WAL recovery on next start; nothing acknowledged is lost.
   child.kill('SIGQUIT');
-  if (await settlesWithin(exited, timeoutMs)) return;
+  if (await settlesWithin(exited, EMBEDDED_PG_IMMEDIATE_STOP_TIMEOUT_MS)) return;
   child.kill('SIGKILL');
   await exited;
 }

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+'use strict';
+// The CLI is TypeScript compiled to ../dist; this file only finds it.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const entry = path.join(__dirname, '..', 'dist', 'cli.js');
+if (!fs.existsSync(entry)) {
+  process.stderr.write('neuroerp: run npm run build first\n');
+  process.exit(1);
+}
+require(entry)
+  .main(process.argv)
+  .catch((error) => {
+    process.stderr.write(`neuroerp: ${error && error.stack ? error.stack : String(error)}\n`);
+    process.exit(1);
+  });

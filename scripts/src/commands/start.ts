@@ -1,0 +1,70 @@
+import { strict as assert } from 'node:assert';
+import path from 'node:path';
+import type { Command } from 'commander';
+import {
+  EMBEDDED_PG_IMMEDIATE_STOP_TIMEOUT_MS,
+  EMBEDDED_PG_STOP_TIMEOUT_MS,
+  PostgresEventStore,
+  startEmbeddedPostgres,
+} from '@neuroerp/infra';
+import { loadServerConfig, serverConfigHelp } from '../config';
+import {
+  closeServer,
+  createLogger,
+  createServerApp,
+  GracefulShutdown,
+  HTTP_DRAIN_TIMEOUT_MS,
+  listen,
+  serverUrl,
+  SHUTDOWN_TIMEOUT_MS,
+} from '../server';
+
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description('Start the server: the HTTP APIs on PORT, the event store on DATABASE_URL or, without it, on an embedded PostgreSQL.')
+    .addHelpText('after', `\nEnvironment:\n${serverConfigHelp()}`)
+    .action((_options: unknown, command: Command) => start(command.parent?.version() ?? 'unknown'));
+}
+
+async function start(version: string): Promise<void> {
+  // A shutdown must be able to wait for every step before it gives up.
+  assert.ok(SHUTDOWN_TIMEOUT_MS > HTTP_DRAIN_TIMEOUT_MS + EMBEDDED_PG_STOP_TIMEOUT_MS + EMBEDDED_PG_IMMEDIATE_STOP_TIMEOUT_MS);
+  const config = loadServerConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const shutdown = new GracefulShutdown(logger);
+  shutdown.listen();
+  const startedAt = performance.now();
+  try {
+    let connectionString = config.DATABASE_URL;
+    if (connectionString === undefined) {
+      const pgLogger = logger.child({ component: 'embedded-postgres' });
+      const embedded = await startEmbeddedPostgres({
+        databaseDir: path.join(config.DATA_DIR, 'pg'),
+        port: config.EMBEDDED_PG_PORT,
+        onLog: (line, severity) => (severity === 'warning' ? pgLogger.warn(line) : pgLogger.debug(line)),
+      });
+      shutdown.add('stop embedded PostgreSQL', () => embedded.stop());
+      logger.info(
+        { databaseDir: embedded.databaseDir, port: embedded.port, createdCluster: embedded.createdCluster, startupMs: embedded.startupMs },
+        'embedded PostgreSQL started',
+      );
+      connectionString = embedded.connectionString;
+    }
+    const eventStore = await PostgresEventStore.connect({ connectionString, schema: config.EVENT_STORE_SCHEMA });
+    shutdown.add('close the event store', () => eventStore.close());
+
+    const app = createServerApp({ eventStore, logger, version });
+    const server = await listen(app, config.PORT);
+    shutdown.add('stop accepting HTTP requests', () => closeServer(server));
+    logger.info(
+      { url: serverUrl(server), eventStore: config.DATABASE_URL === undefined ? 'embedded' : 'DATABASE_URL', startupMs: Math.round(performance.now() - startedAt) },
+      `NeuroERP listening on ${serverUrl(server)}`,
+    );
+  } catch (error) {
+    logger.fatal({ err: error }, 'start-up failed');
+    await shutdown.run(1);
+    return;
+  }
+  shutdown.startupComplete();
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/** Exit code of a process whose configuration is invalid (1 is left for failures at run time). */
+export const CONFIG_INVALID_EXIT_CODE = 2;
+
+const port = (what: string, min: number) =>
+  z.coerce
+    .number({ invalid_type_error: `${what} must be a number` })
+    .int(`${what} must be an integer`)
+    .min(min, `${what} must be between ${min} and 65535`)
+    .max(65_535, `${what} must be between ${min} and 65535`);
+
+/** An empty variable (`PORT=`) means "not set", as it does for most tools. */
+const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+
+const serverConfigObject = z.object({
+  PORT: z
+    .preprocess(unsetIfEmpty, port('a TCP port', 0).default(8080))
+    .describe('TCP port the HTTP server listens on (all interfaces); 0 picks a free port. Default 8080.'),
+  DATABASE_URL: z
+    .preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .url('must be a URL such as postgres://user:password@host:5432/database')
+        .refine((url) => /^postgres(ql)?:\/\//.test(url), 'must start with postgres:// or postgresql://')
+        .optional(),
+    )
+    .describe(
+      'PostgreSQL connection URL of the event store (postgres://user:password@host:port/database). ' +
+        'Default: unset, which starts the embedded PostgreSQL under DATA_DIR.',
+    ),
+  EMBEDDED_PG_PORT: z
+    .preprocess(unsetIfEmpty, port('a TCP port', 1).default(5433))
+    .describe('TCP port of the embedded PostgreSQL on 127.0.0.1; used only without DATABASE_URL. Default 5433.'),
+  DATA_DIR: z
+    .preprocess(unsetIfEmpty, z.string().default('./data'))
+    .describe('Directory for local state; the embedded PostgreSQL cluster lives in DATA_DIR/pg. Relative to the working directory. Default ./data.'),
+  LOG_LEVEL: z
+    .preprocess(unsetIfEmpty, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .describe('Lowest level of the JSON log lines written to stdout (pino levels). Default info.'),
+  EVENT_STORE_SCHEMA: z
+    .preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier (a-z, 0-9, _; at most 63 characters)')
+        .default('event_store'),
+    )
+    .describe('PostgreSQL schema that holds the event store tables; created on start-up. Default event_store.'),
+});
+
+/**
+ * The environment of the `neuroerp` server process: the only place that reads
+ * `process.env`. Every key says what it is, its unit and its default.
+ */
+export const serverConfigSchema = serverConfigObject.superRefine((config, context) => {
+  if (config.DATABASE_URL === undefined && config.PORT === config.EMBEDDED_PG_PORT) {
+    context.addIssue({ code: z.ZodIssueCode.custom, path: ['EMBEDDED_PG_PORT'], message: 'must differ from PORT' });
+  }
+});
+
+/** The environment variables and their descriptions, for `--help`. */
+export function serverConfigHelp(): string {
+  const entries = Object.entries(serverConfigObject.shape);
+  const width = Math.max(...entries.map(([key]) => key.length));
+  return entries.map(([key, schema]) => `  ${key.padEnd(width)}  ${schema.description ?? ''}`).join('\n');
+}
+
+export type ServerConfig = Readonly<z.infer<typeof serverConfigSchema>>;
+
+/** Invalid configuration: one human-readable line per problem, no stack trace needed. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment; pure, so that tests can pass their own. */
+export function parseServerConfig(env: Readonly<Record<string, string | undefined>>): ServerConfig {
+  const result = serverConfigSchema.safeParse(env);
+  if (!result.success) {
+    // Values are not echoed: DATABASE_URL may carry a password.
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
+  }
+  return Object.freeze(result.data);
+}
+
+let loaded: ServerConfig | null = null;
+
+/**
+ * The server configuration from `process.env`, parsed once and frozen. Invalid
+ * configuration ends the process with exit code 2 and one line per problem on stderr.
+ */
+export function loadServerConfig(): ServerConfig {
+  if (loaded) return loaded;
+  try {
+    loaded = parseServerConfig(process.env);
+    return loaded;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`neuroerp: ${error.message}\n`);
+    process.exit(CONFIG_INVALID_EXIT_CODE);
+  }
+}

@@ -1,0 +1,303 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import pino, { type LevelWithSilent, type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { commandApiOpenApiPaths, createCommandApiRouter, problem, sendProblem, type CommandApiDependencies, type ProblemDetails } from '@neuroerp/command-api';
+import { createQueryApiRouter, queryApiOpenApiPaths } from '@neuroerp/query-api';
+
+/** Largest accepted request body. Commands are small; one event may be up to 1 MiB (EVENT_SIZE_BYTES_MAX). */
+export const REQUEST_BODY_BYTES_MAX = 1024 * 1024;
+/** A request that takes longer is cut off by Node's HTTP server. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** How long shutdown lets open requests finish before closing their connections. */
+export const HTTP_DRAIN_TIMEOUT_MS = 10_000;
+/** After a signal the process exits within this, whatever hangs (embedded PostgreSQL may take up to 35 s to stop). */
+export const SHUTDOWN_TIMEOUT_MS = 50_000;
+/** Accepted client-supplied request ids; anything else gets a fresh UUID. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,200}$/;
+const HTTP_DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface ServerDependencies {
+  eventStore: CommandApiDependencies['eventStore'];
+  logger: Logger;
+  /** The application version shown in the OpenAPI document. */
+  version: string;
+  readyTimeoutMs?: number;
+}
+
+/** An expected HTTP failure, mapped by the error middleware like every other error. */
+class HttpProblemError extends Error {
+  constructor(readonly problem: ProblemDetails) {
+    super(problem.detail);
+    this.name = 'HttpProblemError';
+  }
+}
+
+/** Errors raised by express's body parser carry a `type` and a status. */
+interface BodyParserError extends Error {
+  type: string;
+  status: number;
+  expose?: boolean;
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  return error instanceof Error && typeof (error as Partial<BodyParserError>).type === 'string' && typeof (error as Partial<BodyParserError>).status === 'number';
+}
+
+/**
+ * The NeuroERP HTTP application: the command and query routers plus the operational
+ * routes (`/metrics`, `/api/docs`), JSON request logs, request metrics, and one error
+ * middleware that answers every failure with RFC 7807 problem+json.
+ */
+export function createServerApp(deps: ServerDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Duration of HTTP requests from arrival to the end of the response, by method, route and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: HTTP_DURATION_BUCKETS_SECONDS,
+    registers: [metrics],
+  });
+
+  app.use(
+    pinoHttp<IncomingMessage, ServerResponse, never>({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const supplied = req.headers['x-request-id'];
+        const id = typeof supplied === 'string' && REQUEST_ID.test(supplied) ? supplied : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Probes and scrapes arrive every few seconds; a failing readiness probe logs itself.
+      autoLogging: { ignore: (req) => req.method === 'GET' && ['/health', '/ready', '/metrics'].includes(req.url ?? '') },
+      customLogLevel: (_req, res, error): LevelWithSilent => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use(measureDuration(httpDuration));
+  app.use(express.json({ limit: REQUEST_BODY_BYTES_MAX }));
+
+  app.use(createCommandApiRouter({ eventStore: deps.eventStore, readyTimeoutMs: deps.readyTimeoutMs }));
+  app.use(createQueryApiRouter({}));
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
+  });
+
+  const openApi = openApiDocument(deps.version);
+  app.get('/api/docs', (_req, res) => {
+    res.json(openApi);
+  });
+
+  app.use((req, _res, next) => {
+    next(new HttpProblemError(problem(404, 'NOT_FOUND', `No route for ${req.method} ${req.path}.`)));
+  });
+  app.use(problemErrorHandler);
+  return app;
+}
+
+/** Labels by the matched route pattern, never the raw path, so that the number of series stays bounded. */
+function measureDuration(histogram: Histogram<'method' | 'route' | 'status_code'>): RequestHandler {
+  return (req, res, next) => {
+    const end = histogram.startTimer();
+    res.once('finish', () => {
+      const route = req.route ? `${req.baseUrl}${String((req.route as { path: unknown }).path)}` : 'unmatched';
+      end({ method: req.method, route, status_code: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+/** The one place where errors become HTTP answers. */
+const problemErrorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
+  if (res.headersSent) {
+    // Too late for a problem document; let express end the connection.
+    next(error);
+    return;
+  }
+  const body = toProblem(error);
+  if (body.status >= 500) req.log.error({ err: error }, 'request failed unexpectedly');
+  sendProblem(res, { ...body, instance: req.originalUrl });
+};
+
+function toProblem(error: unknown): ProblemDetails {
+  if (error instanceof HttpProblemError) return error.problem;
+  if (isBodyParserError(error)) {
+    switch (error.type) {
+      case 'entity.parse.failed':
+        return problem(400, 'MALFORMED_JSON', 'The request body is not valid JSON.');
+      case 'entity.too.large':
+        return problem(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${REQUEST_BODY_BYTES_MAX} bytes.`, {
+          limitBytes: REQUEST_BODY_BYTES_MAX,
+        });
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return problem(415, 'UNSUPPORTED_MEDIA_TYPE', error.message);
+      default:
+        if (error.expose && error.status >= 400 && error.status < 500) return problem(error.status, 'BAD_REQUEST', error.message);
+    }
+  }
+  // No message, no stack: internals stay in the log.
+  return problem(500, 'INTERNAL', 'An unexpected error occurred; it has been logged.');
+}
+
+/** The OpenAPI 3.1 document of exactly the routes this app serves. */
+export function openApiDocument(version: string) {
+  const operationalPaths = {
+    '/metrics': {
+      get: {
+        operationId: 'getMetrics',
+        summary: 'Prometheus metrics: process defaults and http_request_duration_seconds.',
+        tags: ['operations'],
+        responses: { '200': { description: 'Metrics in the Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } } },
+      },
+    },
+    '/api/docs': {
+      get: {
+        operationId: 'getOpenApiDocument',
+        summary: 'This OpenAPI document.',
+        tags: ['operations'],
+        responses: { '200': { description: 'OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } } },
+      },
+    },
+  };
+  const parts: Record<string, object>[] = [commandApiOpenApiPaths, queryApiOpenApiPaths, operationalPaths];
+  const paths: Record<string, object> = {};
+  for (const part of parts) {
+    for (const [path, item] of Object.entries(part)) {
+      if (path in paths) throw new Error(`two routers describe the OpenAPI path ${path}`);
+      paths[path] = item;
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'VALEO NeuroERP API', version, description: 'Event-sourced ERP backend. Every failure is RFC 7807 problem+json with a stable `code`.' },
+    paths,
+    components: {
+      schemas: {
+        Problem: {
+          type: 'object',
+          description: 'RFC 7807 problem details with the stable machine-readable `code`.',
+          required: ['type', 'title', 'status', 'code', 'detail'],
+          properties: {
+            type: { type: 'string', format: 'uri-reference' },
+            title: { type: 'string' },
+            status: { type: 'integer', minimum: 400, maximum: 599 },
+            code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$' },
+            detail: { type: 'string' },
+            instance: { type: 'string' },
+          },
+        },
+      },
+    },
+  };
+}
+
+/** JSON log lines on stdout. */
+export function createLogger(level: string): Logger {
+  return pino({ name: 'neuroerp', level, redact: ['req.headers.authorization', 'req.headers.cookie'] });
+}
+
+/** Listens on all interfaces; resolves with the server once it accepts connections. */
+export function listen(app: Express, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port);
+    server.requestTimeout = REQUEST_TIMEOUT_MS;
+    server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+export function serverUrl(server: Server): string {
+  return `http://localhost:${(server.address() as AddressInfo).port}`;
+}
+
+/** Stops accepting connections, lets open requests finish, then closes what remains. */
+export function closeServer(server: Server, drainTimeoutMs = HTTP_DRAIN_TIMEOUT_MS): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const force = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);
+    server.close((error) => {
+      clearTimeout(force);
+      if (error) reject(error);
+      else resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/**
+ * Graceful shutdown on SIGINT/SIGTERM: runs the registered steps in reverse order of
+ * registration (stop accepting → close the store → stop PostgreSQL), then exits 0, or 1
+ * if a step failed or the whole took longer than {@link SHUTDOWN_TIMEOUT_MS}. A signal
+ * during start-up waits until start-up is over. Repeated signals (a terminal's Ctrl-C
+ * reaches npm and node alike, and npm forwards it) do not cut the shutdown short.
+ */
+export class GracefulShutdown {
+  private readonly steps: { name: string; run: () => Promise<void> }[] = [];
+  private signal: NodeJS.Signals | null = null;
+  private startupDone = false;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly exit: (code: number) => void = (code) => process.exit(code),
+  ) {}
+
+  listen(): void {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (this.signal) {
+        this.logger.info({ signal }, 'shutdown already in progress');
+        return;
+      }
+      this.signal = signal;
+      if (this.startupDone) void this.run(0);
+      else this.logger.info({ signal }, 'shutdown requested during start-up; it follows once start-up is over');
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  add(name: string, run: () => Promise<void>): void {
+    this.steps.push({ name, run });
+  }
+
+  /** Start-up is over: shut down now if a signal arrived meanwhile. */
+  startupComplete(): void {
+    this.startupDone = true;
+    if (this.signal) void this.run(0);
+  }
+
+  /** Runs every step (a failing step does not stop the others), then exits. */
+  run(exitCode: number): Promise<void> {
+    this.running ??= (async () => {
+      const deadline = setTimeout(() => {
+        this.logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown did not finish in time');
+        this.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS);
+      this.logger.info({ signal: this.signal }, 'shutting down');
+      let code = exitCode;
+      for (const step of [...this.steps].reverse()) {
+        try {
+          await step.run();
+          this.logger.info({ step: step.name }, 'shutdown step done');
+        } catch (error) {
+          code = 1;
+          this.logger.error({ err: error, step: step.name }, 'shutdown step failed');
+        }
+      }
+      clearTimeout(deadline);
+      this.logger.info({ exitCode: code }, 'stopped');
+      this.exit(code);
+    })();
+    return this.running;
+  }
+}
