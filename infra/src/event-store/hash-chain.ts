@@ -5,17 +5,20 @@ import type { RecordedEvent } from '@neuroerp/schemas';
 /** The `prevHash` of the very first event. */
 export const GENESIS_HASH = '0'.repeat(64);
 
+/** The envelope fields a hash covers; `globalPosition` is absent where the store assigns it only after the write. */
+export type HashedEnvelope = Omit<RecordedEvent, 'hash' | 'globalPosition'> & { globalPosition?: bigint };
+
 /**
  * SHA-256 over the RFC 8785 canonical JSON of the envelope without its own `hash`
  * (so it covers `prevHash`). `globalPosition` enters as a decimal string because JSON
- * has no 64-bit integers.
+ * has no 64-bit integers; it is left out when the envelope has none (EventStoreDB).
  */
-export function computeEventHash(event: Omit<RecordedEvent, 'hash'>): string {
+export function computeEventHash(event: HashedEnvelope): string {
   const canonical = canonicalize({
     eventId: event.eventId,
     streamId: event.streamId,
     streamVersion: event.streamVersion,
-    globalPosition: event.globalPosition.toString(),
+    ...(event.globalPosition === undefined ? {} : { globalPosition: event.globalPosition.toString() }),
     type: event.type,
     schemaVersion: event.schemaVersion,
     data: event.data,

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
 import {
   ANY,
   NO_STREAM,
@@ -13,7 +11,7 @@ import {
   type ReadPosition,
 } from '@eventstore/db-client';
 import type { EventMetadata, RecordedEvent } from '@neuroerp/schemas';
-import { GENESIS_HASH } from '../hash-chain';
+import { computeEventHash, GENESIS_HASH } from '../hash-chain';
 import type { ExpectedVersion } from '../port';
 import type { SerializedEvent } from '../validation';
 
@@ -104,18 +102,9 @@ export function isSystemEvent(event: { type: string; streamId: string }): boolea
  * same stream, `GENESIS_HASH` for version 0 — compare `computeEventHash` (global chain).
  */
 export function computeStreamEventHash(event: Omit<StreamChainedEvent, 'hash'>): string {
-  const canonical = canonicalize({
-    eventId: event.eventId,
-    streamId: event.streamId,
-    streamVersion: event.streamVersion,
-    type: event.type,
-    schemaVersion: event.schemaVersion,
-    data: event.data,
-    metadata: event.metadata,
-    prevHash: event.prevHash,
-  });
-  if (canonical === undefined) throw new Error('event envelope is not serializable');
-  return createHash('sha256').update(canonical).digest('hex');
+  // Readers hand in recorded events that carry a position; the per-stream hash never covers it.
+  const { globalPosition: _position, ...withoutPosition } = event as Omit<StreamChainedEvent, 'hash'> & { globalPosition?: bigint };
+  return computeEventHash(withoutPosition);
 }
 
 /**
