@@ -16,7 +16,11 @@ export interface TargetCheck {
 }
 
 export interface SuiteOutcome {
+  /** The readable summary (a table), printed after the suite's progress lines. */
+  report: string;
   targets: TargetCheck[];
+  /** Machine-readable lines, printed last: `RESULT suite=<suite> case=<case> ... unit=<unit>`. */
+  resultLines: string[];
 }
 
 export interface BenchSuite {
