@@ -12,7 +12,7 @@ import type {
   Subscription,
 } from '../port';
 import { assertValidCount, assertValidExpectedVersion, assertValidStreamId, validateAppend } from '../validation';
-import { planBatch, type AppendRequest, type BatchState, type ExistingEvent } from './batch-plan';
+import { planBatch, type AppendRequest, type BatchPlan, type BatchState, type ExistingEvent } from './batch-plan';
 import { GroupCommitQueue, QueueFullError } from './group-commit';
 import { assertSchemaName, migrateEventStore } from './migrations';
 import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './row-mapping';
@@ -22,6 +22,8 @@ import { PollingSubscription } from './subscription';
 export const GROUP_COMMIT_APPENDS_MAX = 256;
 export const GROUP_COMMIT_WINDOW_MS = 0;
 export const APPEND_QUEUE_LENGTH_MAX = 10_000;
+/** Stream versions this process remembers for the one-round-trip path; beyond it the memory starts afresh. */
+export const KNOWN_STREAM_VERSIONS_MAX = 100_000;
 
 export interface PostgresEventStoreOptions {
   connectionString: string;
@@ -51,6 +53,15 @@ export class PostgresEventStore implements EventStore {
   private readonly subscriptionPollMs: number;
   private readonly subscriptions = new Set<PollingSubscription>();
   private closed = false;
+  /**
+   * What this process believes the chain head and some stream versions are, from its own
+   * last commits. Only a guess: the one-round-trip path checks it in the database and
+   * falls back to the locking path when it is wrong (another process wrote meanwhile).
+   */
+  private knownHead: { position: bigint; hash: string } | null = null;
+  private readonly knownStreamVersions = new Map<string, number>();
+  private lastRecordedAtMs = 0;
+  private readonly commitCounts = { planned: 0, locked: 0, plannedFallbacks: 0 };
 
   private constructor(options: PostgresEventStoreOptions) {
     this.schema = options.schema ?? 'event_store';
@@ -91,22 +102,114 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async commitBatch(requests: AppendRequest[]): Promise<(AppendResult | Error)[]> {
+    const planned = this.planFromKnownState(requests);
+    if (planned) {
+      try {
+        await this.pool.query({ name: `${this.schema}_append_planned`, text: this.appendPlannedSql, values: this.plannedValues(planned) });
+        this.remember(planned.plan.head, planned.plan.streamVersions);
+        this.commitCounts.planned += 1;
+        return planned.plan.results;
+      } catch {
+        this.commitCounts.plannedFallbacks += 1;
+        // Another process moved the head or a stream, an event id exists already, or the
+        // connection failed (perhaps after committing). The locking path sorts out all of
+        // these from the database's own state: a committed batch comes back as a retry.
+        this.forget(requests);
+      }
+    }
+    return this.commitBatchLocked(requests);
+  }
+
+  private get appendPlannedSql(): string {
+    return `select "${this.schema}".append_planned(${Array.from({ length: 19 }, (_, i) => `$${i + 1}`).join(', ')})`;
+  }
+
+  /** The store assigns `recordedAt`: this process's clock, never going backwards. */
+  private nextRecordedAt(): string {
+    this.lastRecordedAtMs = Math.max(Date.now(), this.lastRecordedAtMs);
+    return new Date(this.lastRecordedAtMs).toISOString();
+  }
+
+  /**
+   * Plans a batch from the remembered head and stream versions when that is possible and
+   * every append would succeed; otherwise null (the locking path decides).
+   */
+  private planFromKnownState(requests: AppendRequest[]): { plan: BatchPlan; previousVersions: Map<string, number> } | null {
+    if (this.knownHead === null) return null;
+    const assumed = new Map<string, number>();
+    const assumedNew = new Set<string>();
+    for (const { streamId, expectedVersion } of requests) {
+      if (assumed.has(streamId) || assumedNew.has(streamId)) continue;
+      const known = this.knownStreamVersions.get(streamId);
+      if (known !== undefined) assumed.set(streamId, known);
+      else if (typeof expectedVersion === 'number') assumed.set(streamId, expectedVersion);
+      else if (expectedVersion === 'no_stream' || expectedVersion === 'any') assumedNew.add(streamId);
+      else return null;
+    }
+    const plan = planBatch(requests, {
+      head: this.knownHead,
+      recordedAt: this.nextRecordedAt(),
+      streamVersions: assumed,
+      existingEvents: new Map(),
+    });
+    if (plan.events.length === 0 || plan.results.some((result) => result instanceof Error)) return null;
+    return { plan, previousVersions: assumed };
+  }
+
+  private plannedValues({ plan, previousVersions }: { plan: BatchPlan; previousVersions: Map<string, number> }): unknown[] {
+    const touched = lastVersionPerStream(plan);
+    return [
+      this.knownHead?.position.toString(),
+      this.knownHead?.hash,
+      plan.head.position.toString(),
+      plan.head.hash,
+      [...touched.keys()],
+      [...touched.keys()].map((streamId) => previousVersions.get(streamId) ?? -1),
+      [...touched.values()],
+      ...eventColumns(plan),
+      this.channel,
+    ];
+  }
+
+  private remember(head: { position: bigint; hash: string }, streamVersions: Map<string, number>): void {
+    this.knownHead = head;
+    if (this.knownStreamVersions.size + streamVersions.size > KNOWN_STREAM_VERSIONS_MAX) this.knownStreamVersions.clear();
+    for (const [streamId, version] of streamVersions) this.knownStreamVersions.set(streamId, version);
+  }
+
+  private forget(requests: AppendRequest[]): void {
+    this.knownHead = null;
+    for (const { streamId } of requests) this.knownStreamVersions.delete(streamId);
+  }
+
+  /**
+   * How this process's group commits went: `planned` took one round trip, `locked` took the
+   * locking path, `plannedFallbacks` counts planned attempts the database refused.
+   */
+  commitStatistics(): Readonly<{ planned: number; locked: number; plannedFallbacks: number }> {
+    return { ...this.commitCounts };
+  }
+
+  /** The authoritative path: lock the chain head, read the streams and event ids, decide, write. */
+  private async commitBatchLocked(requests: AppendRequest[]): Promise<(AppendResult | Error)[]> {
+    this.commitCounts.locked += 1;
     const client = await this.pool.connect();
     let released = false;
     try {
       const [, headResult] = (await client.query(
-        `begin; select position, hash, to_json(date_trunc('milliseconds', clock_timestamp())) #>> '{}' as now
-           from ${this.table('chain_head')} for update`,
+        `begin; select position, hash from ${this.table('chain_head')} for update`,
       )) as unknown as pg.QueryResult[];
-      const head = headResult?.rows[0] as { position: string; hash: string; now: string };
+      const head = headResult?.rows[0] as { position: string; hash: string };
       const state = await this.loadBatchState(client, requests, head);
       const plan = planBatch(requests, state);
       if (plan.events.length === 0) {
         await client.query('rollback');
+        this.remember(state.head, state.streamVersions);
         return plan.results;
       }
       await this.insertPlanned(client, plan);
       await client.query('commit');
+      this.remember(plan.head, plan.streamVersions);
       return plan.results;
     } catch (error) {
       // A failed batch leaves nothing behind: roll back, or drop the connection if even that fails.
@@ -123,7 +226,7 @@ export class PostgresEventStore implements EventStore {
   private async loadBatchState(
     client: pg.PoolClient,
     requests: AppendRequest[],
-    head: { position: string; hash: string; now: string },
+    head: { position: string; hash: string },
   ): Promise<BatchState> {
     const streamIds = [...new Set(requests.map((r) => r.streamId))];
     const eventIds = requests.flatMap((r) => r.events.map(({ event }) => event.eventId));
@@ -146,15 +249,14 @@ export class PostgresEventStore implements EventStore {
           globalPosition: BigInt(row.position as string),
         });
     }
-    const recordedAt = new Date(head.now).toISOString();
-    return { head: { position: BigInt(head.position), hash: head.hash }, recordedAt, streamVersions, existingEvents };
+    return { head: { position: BigInt(head.position), hash: head.hash }, recordedAt: this.nextRecordedAt(), streamVersions, existingEvents };
   }
 
-  private async insertPlanned(client: pg.PoolClient, plan: ReturnType<typeof planBatch>): Promise<void> {
-    const touched = new Map<string, number>();
-    for (const event of plan.events) touched.set(event.streamId, event.streamVersion);
-    await client.query(
-      `with inserted as (
+  private async insertPlanned(client: pg.PoolClient, plan: BatchPlan): Promise<void> {
+    const touched = lastVersionPerStream(plan);
+    await client.query({
+      name: `${this.schema}_insert_planned`,
+      text: `with inserted as (
          insert into ${this.table('events')}
            (global_position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
          select * from unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::int[],
@@ -167,25 +269,15 @@ export class PostgresEventStore implements EventStore {
          update ${this.table('chain_head')} set position = $14, hash = $15
        )
        select pg_notify($16, $14::text)`,
-      [
-        plan.events.map((e) => e.globalPosition.toString()),
-        plan.events.map((e) => e.eventId),
-        plan.events.map((e) => e.streamId),
-        plan.events.map((e) => e.streamVersion),
-        plan.events.map((e) => e.type),
-        plan.events.map((e) => e.schemaVersion),
-        plan.json.map((j) => j.data),
-        plan.json.map((j) => j.metadata),
-        plan.events.map((e) => e.metadata.recordedAt),
-        plan.events.map((e) => e.prevHash),
-        plan.events.map((e) => e.hash),
+      values: [
+        ...eventColumns(plan),
         [...touched.keys()],
         [...touched.values()],
         plan.head.position.toString(),
         plan.head.hash,
         this.channel,
       ],
-    );
+    });
   }
 
   async readStream(streamId: string, options: ReadStreamOptions): Promise<RecordedEvent[]> {
@@ -194,12 +286,13 @@ export class PostgresEventStore implements EventStore {
     assertValidCount(options.maxCount);
     const backwards = options.direction === 'backwards';
     const from = options.fromVersion ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
-    const { rows } = await this.pool.query<EventRow>(
-      `select ${EVENT_COLUMNS} from ${this.table('events')}
+    const { rows } = await this.pool.query<EventRow>({
+      name: `${this.schema}_read_stream_${backwards ? 'backwards' : 'forwards'}`,
+      text: `select ${EVENT_COLUMNS} from ${this.table('events')}
         where stream_id = $1 and stream_version ${backwards ? '<=' : '>='} $2
         order by stream_version ${backwards ? 'desc' : 'asc'} limit $3`,
-      [streamId, from, options.maxCount],
-    );
+      values: [streamId, from, options.maxCount],
+    });
     return rows.map(toRecordedEvent);
   }
 
@@ -207,11 +300,12 @@ export class PostgresEventStore implements EventStore {
     this.assertOpen();
     assertValidCount(options.maxCount);
     const after = options.fromPosition === 'start' ? 0n : options.fromPosition;
-    const { rows } = await this.pool.query<EventRow>(
-      `select ${EVENT_COLUMNS} from ${this.table('events')}
+    const { rows } = await this.pool.query<EventRow>({
+      name: `${this.schema}_read_all`,
+      text: `select ${EVENT_COLUMNS} from ${this.table('events')}
         where global_position > $1 order by global_position limit $2`,
-      [after.toString(), options.maxCount],
-    );
+      values: [after.toString(), options.maxCount],
+    });
     return rows.map(toRecordedEvent);
   }
 
@@ -276,6 +370,30 @@ export class PostgresEventStore implements EventStore {
   private assertOpen(): void {
     if (this.closed) throw new Error('the event store is closed');
   }
+}
+
+/** The last version each stream of the batch reaches. */
+function lastVersionPerStream(plan: BatchPlan): Map<string, number> {
+  const touched = new Map<string, number>();
+  for (const event of plan.events) touched.set(event.streamId, event.streamVersion);
+  return touched;
+}
+
+/** The eleven event columns of a batch, as the arrays `unnest` takes. */
+function eventColumns(plan: BatchPlan): unknown[] {
+  return [
+    plan.events.map((e) => e.globalPosition.toString()),
+    plan.events.map((e) => e.eventId),
+    plan.events.map((e) => e.streamId),
+    plan.events.map((e) => e.streamVersion),
+    plan.events.map((e) => e.type),
+    plan.events.map((e) => e.schemaVersion),
+    plan.json.map((j) => j.data),
+    plan.json.map((j) => j.metadata),
+    plan.events.map((e) => e.metadata.recordedAt),
+    plan.events.map((e) => e.prevHash),
+    plan.events.map((e) => e.hash),
+  ];
 }
 
 function toStoreError(error: unknown): unknown {
