@@ -1,1 +1,2 @@
 export * from './ledger';
+export * as identity from './identity';

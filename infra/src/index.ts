@@ -3,3 +3,4 @@ export { PostgresEventStore, type PostgresEventStoreOptions } from './event-stor
 export { migrateEventStore } from './event-store/postgres/migrations';
 export * from './embedded-postgres';
 export { EsdbEventStore, computeStreamEventHash, findStreamChainBreak, type EsdbEventStoreOptions, type StreamChainBreak } from './event-store/esdb/esdb-event-store';
+export * from './idempotency';

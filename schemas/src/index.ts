@@ -1,2 +1,3 @@
 export * from './envelope';
 export * as ledger from './ledger';
+export * as identity from './identity';

@@ -48,6 +48,43 @@ const serverConfigObject = z.object({
         .default('event_store'),
     )
     .describe('PostgreSQL schema that holds the event store tables; created on start-up. Default event_store.'),
+  JWT_PRIVATE_KEY_PEM: z
+    .preprocess(unsetIfEmpty, z.string().startsWith('-----BEGIN', 'must be a PEM private key (-----BEGIN PRIVATE KEY-----...)').optional())
+    .describe(
+      'RSA private key (PEM, PKCS#8 or PKCS#1, at least 2048 bits; "\\n" escapes allowed) that signs access tokens (RS256). ' +
+        'Default: unset, which generates a key on the first start and keeps it in DATA_DIR/keys (file mode 0600).',
+    ),
+  JWT_ISSUER: z
+    .preprocess(unsetIfEmpty, z.string().min(1).max(200).default('neuroerp'))
+    .describe('The "iss" claim of issued access tokens, checked on every verification. Default neuroerp.'),
+  ACCESS_TOKEN_TTL_SECONDS: z
+    .preprocess(unsetIfEmpty, z.coerce.number().int().min(60).max(86_400).default(3600))
+    .describe('Lifetime of an access token in seconds (60..86400). Default 3600 (1 hour).'),
+  REFRESH_TOKEN_TTL_SECONDS: z
+    .preprocess(unsetIfEmpty, z.coerce.number().int().min(300).max(90 * 86_400).default(604_800))
+    .describe('Lifetime of a refresh token in seconds from its issue (each refresh issues a new one); must exceed ACCESS_TOKEN_TTL_SECONDS. Default 604800 (7 days).'),
+  REDIS_URL: z
+    .preprocess(
+      unsetIfEmpty,
+      z.string().url('must be a URL such as redis://host:6379').refine((url) => /^rediss?:\/\//.test(url), 'must start with redis:// or rediss://').optional(),
+    )
+    .describe('Redis URL (redis://host:6379) for rate-limit counters shared by all instances. Default: unset, counters in process memory.'),
+  CORS_ORIGINS: z
+    .preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .default('')
+        .transform((list) => list.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+        .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'each origin must look like https://host[:port], without a path'))),
+    )
+    .describe('Comma-separated browser origins allowed by CORS (https://erp.example.com,http://localhost:5173). Default: none (no CORS headers).'),
+  DEMO_USERS: z
+    .preprocess(unsetIfEmpty, z.enum(['true', 'false']).optional())
+    .describe(
+      'true: create the demo accounts (admin, accountant, approver, auditor, user, guest; README) when no user exists. ' +
+        'Default: true for the embedded PostgreSQL (no DATABASE_URL), false otherwise.',
+    ),
 });
 
 /**
@@ -57,6 +94,9 @@ const serverConfigObject = z.object({
 export const serverConfigSchema = serverConfigObject.superRefine((config, context) => {
   if (config.DATABASE_URL === undefined && config.PORT === config.EMBEDDED_PG_PORT) {
     context.addIssue({ code: z.ZodIssueCode.custom, path: ['EMBEDDED_PG_PORT'], message: 'must differ from PORT' });
+  }
+  if (config.REFRESH_TOKEN_TTL_SECONDS <= config.ACCESS_TOKEN_TTL_SECONDS) {
+    context.addIssue({ code: z.ZodIssueCode.custom, path: ['REFRESH_TOKEN_TTL_SECONDS'], message: 'must be greater than ACCESS_TOKEN_TTL_SECONDS' });
   }
 });
 

@@ -78,7 +78,7 @@ describe('operational routes', () => {
     expect(response.body.openapi).toBe('3.1.0');
     expect(response.body.info).toMatchObject({ title: expect.any(String), version: '0.0.0-test' });
     const paths = Object.keys(response.body.paths);
-    expect(paths.sort()).toEqual(['/api/docs', '/health', '/metrics', '/ready']);
+    expect(paths.sort()).toEqual(['/api/docs', '/api/openapi.json', '/health', '/metrics', '/ready']);
     for (const path of paths) {
       for (const [method, operation] of Object.entries<{ operationId: string; responses: Record<string, unknown> }>(response.body.paths[path])) {
         expect(typeof operation.operationId).toBe('string');

@@ -6,6 +6,8 @@ import pino, { type LevelWithSilent, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { commandApiOpenApiPaths, createCommandApiRouter, problem, sendProblem, type CommandApiDependencies, type ProblemDetails } from '@neuroerp/command-api';
+import { createSecurityMiddleware, type IdentityModule, type SecurityOptions } from '@neuroerp/command-api';
+import { createLedgerRouter, ledgerOpenApi, problemFromError, type LedgerRouterOptions } from '@neuroerp/command-api';
 import { createQueryApiRouter, queryApiOpenApiPaths } from '@neuroerp/query-api';
 
 /** Largest accepted request body. Commands are small; one event may be up to 1 MiB (EVENT_SIZE_BYTES_MAX). */
@@ -26,6 +28,17 @@ export interface ServerDependencies {
   /** The application version shown in the OpenAPI document. */
   version: string;
   readyTimeoutMs?: number;
+  /** Security headers, CORS origins, JSON-only bodies; applied to every route. */
+  security?: SecurityOptions;
+  /** Authentication, users and rate limits (command-api `createIdentityModule`); absent: no `/api/auth`, `/api/users`. */
+  identity?: IdentityModule;
+  /** The ledger command API under /api/finance (command-api `createLedgerRouter`); absent: not mounted. */
+  ledger?: LedgerRouterOptions;
+  /**
+   * An authentication middleware mounted instead of `identity.middleware` (it sets
+   * `res.locals.actor`): the bench verifies tokens without rate limits, API tests inject an actor.
+   */
+  authenticate?: RequestHandler;
 }
 
 /** An expected HTTP failure, mapped by the error middleware like every other error. */
@@ -34,17 +47,6 @@ class HttpProblemError extends Error {
     super(problem.detail);
     this.name = 'HttpProblemError';
   }
-}
-
-/** Errors raised by express's body parser carry a `type` and a status. */
-interface BodyParserError extends Error {
-  type: string;
-  status: number;
-  expose?: boolean;
-}
-
-function isBodyParserError(error: unknown): error is BodyParserError {
-  return error instanceof Error && typeof (error as Partial<BodyParserError>).type === 'string' && typeof (error as Partial<BodyParserError>).status === 'number';
 }
 
 /**
@@ -81,17 +83,23 @@ export function createServerApp(deps: ServerDependencies): Express {
     }),
   );
   app.use(measureDuration(httpDuration));
+  app.use(createSecurityMiddleware(deps.security));
   app.use(express.json({ limit: REQUEST_BODY_BYTES_MAX }));
+  if (deps.identity) app.use(deps.identity.middleware);
+  if (deps.authenticate) app.use(deps.authenticate);
 
   app.use(createCommandApiRouter({ eventStore: deps.eventStore, readyTimeoutMs: deps.readyTimeoutMs }));
+  if (deps.ledger) app.use(createLedgerRouter(deps.ledger));
   app.use(createQueryApiRouter({}));
+  if (deps.identity) app.use(deps.identity.router);
 
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.contentType).send(await metrics.metrics());
   });
 
-  const openApi = openApiDocument(deps.version);
-  app.get('/api/docs', (_req, res) => {
+  // One document, two addresses: /api/openapi.json for tools, /api/docs as before.
+  const openApi = openApiDocument(deps.version, { ledger: deps.ledger !== undefined });
+  app.get(['/api/openapi.json', '/api/docs'], (_req, res) => {
     res.json(openApi);
   });
 
@@ -121,34 +129,15 @@ const problemErrorHandler: ErrorRequestHandler = (error: unknown, req, res, next
     next(error);
     return;
   }
-  const body = toProblem(error);
+  const { problem: body, headers } = error instanceof HttpProblemError ? { problem: error.problem, headers: {} } : problemFromError(error);
+  for (const [name, value] of Object.entries(headers)) res.set(name, value);
   if (body.status >= 500) req.log.error({ err: error }, 'request failed unexpectedly');
   sendProblem(res, { ...body, instance: req.originalUrl });
 };
 
-function toProblem(error: unknown): ProblemDetails {
-  if (error instanceof HttpProblemError) return error.problem;
-  if (isBodyParserError(error)) {
-    switch (error.type) {
-      case 'entity.parse.failed':
-        return problem(400, 'MALFORMED_JSON', 'The request body is not valid JSON.');
-      case 'entity.too.large':
-        return problem(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${REQUEST_BODY_BYTES_MAX} bytes.`, {
-          limitBytes: REQUEST_BODY_BYTES_MAX,
-        });
-      case 'encoding.unsupported':
-      case 'charset.unsupported':
-        return problem(415, 'UNSUPPORTED_MEDIA_TYPE', error.message);
-      default:
-        if (error.expose && error.status >= 400 && error.status < 500) return problem(error.status, 'BAD_REQUEST', error.message);
-    }
-  }
-  // No message, no stack: internals stay in the log.
-  return problem(500, 'INTERNAL', 'An unexpected error occurred; it has been logged.');
-}
-
 /** The OpenAPI 3.1 document of exactly the routes this app serves. */
-export function openApiDocument(version: string) {
+export function openApiDocument(version: string, mounted: { ledger: boolean } = { ledger: false }) {
+  const ledger = mounted.ledger ? ledgerOpenApi() : { paths: {}, components: {} };
   const operationalPaths = {
     '/metrics': {
       get: {
@@ -156,6 +145,14 @@ export function openApiDocument(version: string) {
         summary: 'Prometheus metrics: process defaults and http_request_duration_seconds.',
         tags: ['operations'],
         responses: { '200': { description: 'Metrics in the Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } } },
+      },
+    },
+    '/api/openapi.json': {
+      get: {
+        operationId: 'getOpenApiJson',
+        summary: 'This OpenAPI document (the same as /api/docs).',
+        tags: ['operations'],
+        responses: { '200': { description: 'OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } } },
       },
     },
     '/api/docs': {
@@ -167,7 +164,7 @@ export function openApiDocument(version: string) {
       },
     },
   };
-  const parts: Record<string, object>[] = [commandApiOpenApiPaths, queryApiOpenApiPaths, operationalPaths];
+  const parts: Record<string, object>[] = [commandApiOpenApiPaths, ledger.paths, queryApiOpenApiPaths, operationalPaths];
   const paths: Record<string, object> = {};
   for (const part of parts) {
     for (const [path, item] of Object.entries(part)) {
@@ -180,7 +177,9 @@ export function openApiDocument(version: string) {
     info: { title: 'VALEO NeuroERP API', version, description: 'Event-sourced ERP backend. Every failure is RFC 7807 problem+json with a stable `code`.' },
     paths,
     components: {
+      ...ledger.components,
       schemas: {
+        ...ledger.components.schemas,
         Problem: {
           type: 'object',
           description: 'RFC 7807 problem details with the stable machine-readable `code`.',

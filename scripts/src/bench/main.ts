@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { commandsSuite } from './commands';
 import { eventStoreSuite } from './eventstore';
 import type { BenchSuite } from './suite';
 
@@ -12,6 +13,7 @@ import type { BenchSuite } from './suite';
 /** Suites by name; add a new one here. */
 const suites: Record<string, BenchSuite> = {
   eventstore: eventStoreSuite,
+  commands: commandsSuite,
 };
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -28,7 +30,8 @@ function usage(): string {
     '  --quick      about 10x fewer operations: a smoke run, not figures to quote',
     '  --gate       exit with code 1 when a product target is missed',
     '',
-    `environment: DATABASE_URL  PostgreSQL server for the scratch databases (default ${DEFAULT_DATABASE_URL})`,
+    `environment: DATABASE_URL  PostgreSQL server for the scratch databases (default ${DEFAULT_DATABASE_URL};`,
+    '             the commands suite starts an embedded PostgreSQL in a temporary directory unless it is set)',
   ].join('\n');
 }
 
@@ -85,7 +88,8 @@ async function main(): Promise<number> {
   }
   const config = loadBenchConfig();
   if (!config) return 2;
-  const outcome = await invocation.suite.run({ quick: invocation.quick, databaseUrl: config.DATABASE_URL });
+  const databaseUrlFromEnvironment = (process.env.DATABASE_URL ?? '') !== '';
+  const outcome = await invocation.suite.run({ quick: invocation.quick, databaseUrl: config.DATABASE_URL, databaseUrlFromEnvironment });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out('');
   out(outcome.report);

@@ -4,6 +4,8 @@ export interface SuiteOptions {
   quick: boolean;
   /** PostgreSQL server the suite creates its scratch databases on (never touches existing ones). */
   databaseUrl: string;
+  /** True when DATABASE_URL was set; suites that default to an embedded PostgreSQL use the server only then. */
+  databaseUrlFromEnvironment: boolean;
 }
 
 /** A product target checked after a run: always a ratio between two sides, never an absolute time. */

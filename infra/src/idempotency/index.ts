@@ -1,0 +1,2 @@
+export * from './port';
+export { PostgresIdempotencyStore, migrateIdempotencyStore, type PostgresIdempotencyStoreOptions } from './postgres-idempotency-store';

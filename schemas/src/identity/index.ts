@@ -1,0 +1,4 @@
+export * from './primitives';
+export * from './bodies';
+export * from './events';
+export * from './catalogue';
