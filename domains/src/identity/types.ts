@@ -1,18 +1,7 @@
-import type { Actor, identity as wire } from '@neuroerp/schemas';
+import type { identity as wire } from '@neuroerp/schemas';
 import { DomainError } from '../domain-error';
 
-/** Who acts and when; the command handler fills this from the request and its clock. */
-export interface CommandMetadata {
-  actor: Actor;
-  /** The instant the command is decided at (ISO 8601 with offset). */
-  now: string;
-}
-
-export interface Command<Type extends string, Data> {
-  type: Type;
-  data: Data;
-  metadata: CommandMetadata;
-}
+export type { Command, CommandMetadata } from '../command';
 
 export interface IdentityEvent<Type extends wire.IdentityEventType = wire.IdentityEventType> {
   type: Type;

@@ -1,6 +1,5 @@
-import knex, { type Knex } from 'knex';
 import pg from 'pg';
-import { assertSchemaName } from '../event-store/postgres/migrations';
+import { migrateSchema, type SchemaMigration } from '../postgres-migrations';
 import {
   IDEMPOTENCY_IN_PROGRESS_TIMEOUT_MS,
   IDEMPOTENCY_KEY_TTL_MS,
@@ -21,12 +20,7 @@ export interface PostgresIdempotencyStoreOptions {
 /** A claim that vanished between the upsert and the read (released meanwhile) is retried this often. */
 const BEGIN_ATTEMPTS_MAX = 3;
 
-interface Migration {
-  name: string;
-  up(db: Knex, schema: string): Promise<void>;
-}
-
-const migrations: Migration[] = [
+const migrations: SchemaMigration[] = [
   {
     name: '0001_idempotency_keys',
     async up(db, s) {
@@ -50,29 +44,7 @@ const migrations: Migration[] = [
 
 /** Creates or upgrades the idempotency table in `schema` (knex migrations, own bookkeeping table). */
 export async function migrateIdempotencyStore(connectionString: string, schema: string): Promise<void> {
-  assertSchemaName(schema);
-  const db = knex({ client: 'pg', connection: connectionString, pool: { min: 0, max: 1 } });
-  try {
-    await db.raw(`create schema if not exists "${schema}"`).catch((error: { code?: string }) => {
-      if (error.code !== '23505') throw error;
-    });
-    await db.migrate.latest({
-      migrationSource: {
-        getMigrations: async () => migrations,
-        getMigrationName: (migration: Migration) => migration.name,
-        getMigration: async (migration: Migration) => ({
-          up: (trx: Knex) => migration.up(trx, schema),
-          down: async () => {
-            throw new Error('idempotency migrations are forward-only');
-          },
-        }),
-      },
-      schemaName: schema,
-      tableName: 'knex_migrations_idempotency',
-    });
-  } finally {
-    await db.destroy();
-  }
+  await migrateSchema(connectionString, schema, migrations, 'knex_migrations_idempotency');
 }
 
 /**

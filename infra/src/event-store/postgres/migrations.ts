@@ -1,22 +1,12 @@
-import knex, { type Knex } from 'knex';
+import { assertSchemaName, migrateSchema, type SchemaMigration } from '../../postgres-migrations';
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-
-/** Refuses anything but a plain lower-case identifier, so that it can be put into SQL text. */
-export function assertSchemaName(schema: string): void {
-  if (!IDENTIFIER.test(schema)) throw new Error(`invalid PostgreSQL schema name: ${schema}`);
-}
-
-interface Migration {
-  name: string;
-  up(db: Knex, schema: string): Promise<void>;
-}
+export { assertSchemaName };
 
 /**
  * The event store's tables. Global positions are assigned under the row lock of
  * `chain_head`, so they are gapless and in commit order (see docs/adr/0002).
  */
-const migrations: Migration[] = [
+const migrations: SchemaMigration[] = [
   {
     name: '0001_event_store',
     async up(db, s) {
@@ -105,34 +95,7 @@ const migrations: Migration[] = [
   },
 ];
 
-function migrationSource(schema: string): Knex.MigrationSource<Migration> {
-  return {
-    getMigrations: async () => migrations,
-    getMigrationName: (migration) => migration.name,
-    getMigration: async (migration) => ({
-      up: (db: Knex) => migration.up(db, schema),
-      down: async () => {
-        throw new Error('event store migrations are forward-only');
-      },
-    }),
-  };
-}
-
 /** Creates or upgrades the event store's tables in `schema`. Safe to run concurrently. */
 export async function migrateEventStore(connectionString: string, schema: string): Promise<void> {
-  assertSchemaName(schema);
-  const db = knex({ client: 'pg', connection: connectionString, pool: { min: 0, max: 1 } });
-  try {
-    await db.raw(`create schema if not exists "${schema}"`).catch((error: { code?: string }) => {
-      // Two processes creating the schema at once: the loser sees a unique violation.
-      if (error.code !== '23505') throw error;
-    });
-    await db.migrate.latest({
-      migrationSource: migrationSource(schema),
-      schemaName: schema,
-      tableName: 'knex_migrations',
-    });
-  } finally {
-    await db.destroy();
-  }
+  await migrateSchema(connectionString, schema, migrations, 'knex_migrations');
 }
