@@ -31,6 +31,10 @@ import type { Actor, NewEvent, NewEventMetadata, RecordedEvent } from '@neuroerp
  *   or finds nothing to do inside a batch is only answered once the batch is committed,
  *   because it was decided on the batch's state.
  *
+ * - *Creates.* A command that normally creates its stream (`expectNew`, e.g. a draft with a
+ *   fresh id) is decided on the empty state without reading the stream first; the append's
+ *   `no_stream` expectation confirms that assumption, and anything else is decided again on a read.
+ *
  * Only the written stream is protected by the expected version; streams that are only read
  * (the chart for a posting) may be a moment stale, as the ADR accepts.
  */
@@ -98,6 +102,13 @@ export interface StreamReader {
 export interface CommandDefinition<Written, Read> {
   /** The one stream the command appends to. */
   stream: { model: StreamModel<Written>; streamId: string };
+  /**
+   * The written stream is normally new (a create with a fresh id): when it is not cached, the
+   * first attempt decides on the empty state without reading it and appends with expected
+   * version `no_stream`. If the stream exists after all, that append conflicts, or the decision
+   * (a refusal, or nothing to do) is not trusted, and the command is decided again on a read.
+   */
+  expectNew?: boolean;
   /** Loads the other streams the decision needs; runs again on every attempt. */
   read?(reader: StreamReader): Promise<Read>;
   /** An HTTP precondition (If-Match) on what was loaded; throws to refuse. */
@@ -155,6 +166,8 @@ interface Pending {
   context: CommandContext;
   /** Decide on the cached state of the written stream without reading what came after it. */
   cached: boolean;
+  /** The command expects a new stream: with `cached`, a stream not in the cache is taken to be empty without a read. */
+  expectNew: boolean;
   /** Written in a batch of its own: set after a batch failed for a reason other than a conflict. */
   solo: boolean;
   settle(settled: Settled<unknown>): void;
@@ -216,6 +229,7 @@ export class CommandHandler implements StreamReader {
         read,
         context,
         cached,
+        expectNew: command.expectNew === true,
         solo,
       })) as Settled<Written>;
       switch (settled.kind) {
@@ -271,8 +285,11 @@ export class CommandHandler implements StreamReader {
   /** Decides a batch on the stream's current state and appends its events at once. Settles every command; never throws. */
   private async writeBatch(streamId: string, model: StreamModel<unknown>, batch: Pending[]): Promise<void> {
     let base: StreamSnapshot<unknown>;
+    // Decided on an empty state that was assumed, not read: only an append (expecting no stream) confirms it.
+    const assumedNew = batch.every((pending) => pending.cached && pending.expectNew) && !this.committed.has(streamId);
     try {
-      base = await (batch.every((pending) => pending.cached) ? this.cached : this).load(model, streamId);
+      if (assumedNew) base = { streamId, state: model.initialState(), version: -1, position: 0n };
+      else base = await (batch.every((pending) => pending.cached) ? this.cached : this).load(model, streamId);
     } catch (error) {
       for (const pending of batch) pending.settle({ kind: 'failed', error });
       return;
@@ -306,6 +323,11 @@ export class CommandHandler implements StreamReader {
       } catch (error) {
         decisions.push({ pending, outcome: 'refused', error, version, state, eventsBefore, eventsAfter: eventsBefore });
       }
+    }
+    if (assumedNew && decisions.some((decision) => decision.outcome === 'unchanged')) {
+      // "Nothing to do" on a state that was not read is no answer: decide again on a read.
+      for (const decision of decisions) decision.pending.settle({ kind: 'retry', solo: false });
+      return;
     }
     if (events.length === 0) {
       for (const decision of decisions) {

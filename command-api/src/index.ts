@@ -8,3 +8,4 @@ export * from './http/idempotency';
 export * from './http/validation';
 export * from './ledger';
 export * from './openapi';
+export * from './documents';

@@ -1,6 +1,7 @@
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { LEDGER_ERROR_STATUS } from './http/errors';
+import { DOCUMENTS_BASE_PATH, documentsRoutes, type DocumentsRoute } from './documents/routes';
+import { domainErrorStatus, LEDGER_ERROR_STATUS } from './http/errors';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_LENGTH_MAX } from './http/idempotency';
 import { ledgerRoutes, type LedgerRoute } from './ledger/routes';
 import { commandResponseSchema } from './ledger/views';
@@ -105,4 +106,68 @@ export function ledgerOpenApi(): { paths: Record<string, object>; components: Re
     paths: (document.paths ?? {}) as Record<string, object>,
     components: (document.components ?? {}) as Record<string, Record<string, object>>,
   };
+}
+
+// ---- documents ------------------------------------------------------------------------------
+
+function documentsRouteConfig(route: DocumentsRoute): RouteConfig {
+  const codesByStatus = new Map<number, string[]>();
+  for (const code of route.errorCodes ?? []) {
+    const status = domainErrorStatus(code);
+    codesByStatus.set(status, [...(codesByStatus.get(status) ?? []), code]);
+  }
+  const responses: Record<string, ResponseConfig> = {
+    '400': problemResponse(`Invalid input: VALIDATION_FAILED (issues listed; a single domain-coded issue gives its code)${codesByStatus.has(400) ? `, ${(codesByStatus.get(400) ?? []).join(', ')}` : ''}.`),
+    '401': problemResponse('UNAUTHENTICATED: no valid bearer token.'),
+    '403': problemResponse(`FORBIDDEN: the role lacks the permission ${route.permission}.`),
+    '503': problemResponse('STORE_UNAVAILABLE: the event store is not reachable; see Retry-After.'),
+  };
+  for (const [status, codes] of codesByStatus) {
+    if (status !== 400) responses[String(status)] = problemResponse(codes.join(', '));
+  }
+  const headers: z.AnyZodObject[] = [];
+  if (route.method === 'post') {
+    responses['428'] = problemResponse(`IDEMPOTENCY_KEY_REQUIRED: the ${IDEMPOTENCY_KEY_HEADER} header is missing.`);
+    headers.push(z.object({ [IDEMPOTENCY_KEY_HEADER]: z.string().min(1).max(IDEMPOTENCY_KEY_LENGTH_MAX).describe('Required on every POST; the same key and request replay the first answer.') }));
+  }
+  if (route.conditional !== undefined) {
+    responses['412'] = problemResponse('PRECONDITION_FAILED: If-Match does not match the current ETag.');
+    if (route.conditional === 'required') responses['428'] = problemResponse('IF_MATCH_REQUIRED: send If-Match with the ETag of the version you changed.');
+    headers.push(z.object({ 'If-Match': z.string().optional().describe(`ETag from a GET${route.conditional === 'required' ? '; required' : ''}.`) }));
+  }
+  const body = route.multipart
+    ? { required: true, content: { 'multipart/form-data': { schema: z.object({ file: z.string().describe('The file (binary): PDF, XML, PNG or JPEG; its leading bytes must match its declared type.') }) } } }
+    : route.body
+      ? { required: true, content: { 'application/json': { schema: route.body } } }
+      : undefined;
+  const success =
+    route.response === undefined
+      ? { description: 'The file, verified against its recorded SHA-256 (Repr-Digest header).', content: { 'application/octet-stream': { schema: z.string().describe('binary') } } }
+      : {
+          description: route.method === 'get' ? 'The resource.' : 'Done: the written stream, its new version and global position, and the document.',
+          content: { 'application/json': { schema: route.method === 'get' ? route.response : commandResponseSchema.merge(route.response as z.AnyZodObject) } },
+        };
+  return {
+    method: route.method,
+    path: `${DOCUMENTS_BASE_PATH}${route.path === '/' ? '' : route.path}`.replace(/:([A-Za-z0-9]+)/g, '{$1}'),
+    operationId: route.operationId,
+    summary: route.summary,
+    description: `Requires the permission \`${route.permission}\`.`,
+    tags: ['documents'],
+    security: [{ bearerAuth: [] }],
+    request: {
+      ...(route.params ? { params: route.params } : {}),
+      ...(headers.length > 0 ? { headers } : {}),
+      ...(body ? { body } : {}),
+    },
+    responses: { [String(route.successStatus)]: success, ...responses },
+  };
+}
+
+/** Paths of the documents API (OpenAPI 3.1), from the same route table the router is built from. */
+export function documentsOpenApi(): { paths: Record<string, object> } {
+  const registry = new OpenAPIRegistry();
+  for (const route of documentsRoutes) registry.registerPath(documentsRouteConfig(route));
+  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({ openapi: '3.1.0', info: { title: 'documents', version: '0' } });
+  return { paths: (document.paths ?? {}) as Record<string, object> };
 }

@@ -1,2 +1,3 @@
 export * from './ledger';
 export * as identity from './identity';
+export * as documents from './documents';

@@ -1,1 +1,11 @@
-export {};
+export * from './runtime/projection';
+export * from './runtime/control';
+export * from './runtime/logger';
+export * from './runtime/metrics';
+export * from './runtime/runner';
+export * from './runtime/rebuild';
+export * from './runtime/operations';
+export * from './runtime/dead-letters';
+export * from './ledger';
+export type { Knex } from 'knex';
+export * from './runtime/replay';

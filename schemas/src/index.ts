@@ -1,3 +1,4 @@
 export * from './envelope';
 export * as ledger from './ledger';
 export * as identity from './identity';
+export * as documents from './documents';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import * as projections from './commands/projections';
 import * as seed from './commands/seed';
 import * as start from './commands/start';
 import * as verify from './commands/verify';
@@ -11,7 +12,7 @@ export interface CommandModule {
 }
 
 /** Every command of the CLI, in the order `--help` lists them. Add new command modules here. */
-const commands: readonly CommandModule[] = [start, seed, verify];
+const commands: readonly CommandModule[] = [start, seed, verify, projections];
 
 /** The version of @neuroerp/scripts (this file runs from src/ under jest and from dist/ otherwise; both sit next to package.json's folder). */
 function version(): string {

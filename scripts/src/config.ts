@@ -85,6 +85,24 @@ const serverConfigObject = z.object({
       'true: create the demo accounts (admin, accountant, approver, auditor, user, guest; README) when no user exists. ' +
         'Default: true for the embedded PostgreSQL (no DATABASE_URL), false otherwise.',
     ),
+  S3_BUCKET: z
+    .preprocess(unsetIfEmpty, z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3..63 lower-case letters, digits, dots, hyphens)').optional())
+    .describe('S3 bucket for document attachments (content-addressed, <sha[0:2]>/<sha>). Default: unset, attachments are files under DATA_DIR/files.'),
+  S3_ENDPOINT: z
+    .preprocess(unsetIfEmpty, z.string().url('must be a URL such as http://localhost:9000').optional())
+    .describe('Endpoint of an S3-compatible server (MinIO: http://localhost:9000); needs S3_BUCKET. Default: unset, AWS S3 of S3_REGION.'),
+  S3_REGION: z
+    .preprocess(unsetIfEmpty, z.string().min(1).max(50).default('us-east-1'))
+    .describe('Region of the S3 bucket (MinIO accepts any). Default us-east-1.'),
+  S3_ACCESS_KEY_ID: z
+    .preprocess(unsetIfEmpty, z.string().min(1).max(200).optional())
+    .describe('S3 access key id; set together with S3_SECRET_ACCESS_KEY. Default: unset, the AWS SDK default credential chain.'),
+  S3_SECRET_ACCESS_KEY: z
+    .preprocess(unsetIfEmpty, z.string().min(1).max(200).optional())
+    .describe('S3 secret access key; set together with S3_ACCESS_KEY_ID. Default: unset, the AWS SDK default credential chain.'),
+  S3_FORCE_PATH_STYLE: z
+    .preprocess(unsetIfEmpty, z.enum(['true', 'false']).default('false'))
+    .describe('true: address the bucket in the path (http://host/bucket/key), as MinIO needs; false: virtual-hosted style. Default false.'),
 });
 
 /**
@@ -94,6 +112,12 @@ const serverConfigObject = z.object({
 export const serverConfigSchema = serverConfigObject.superRefine((config, context) => {
   if (config.DATABASE_URL === undefined && config.PORT === config.EMBEDDED_PG_PORT) {
     context.addIssue({ code: z.ZodIssueCode.custom, path: ['EMBEDDED_PG_PORT'], message: 'must differ from PORT' });
+  }
+  if (config.S3_BUCKET === undefined && (config.S3_ENDPOINT !== undefined || config.S3_ACCESS_KEY_ID !== undefined || config.S3_SECRET_ACCESS_KEY !== undefined)) {
+    context.addIssue({ code: z.ZodIssueCode.custom, path: ['S3_BUCKET'], message: 'is required when S3_ENDPOINT or S3 credentials are set' });
+  }
+  if ((config.S3_ACCESS_KEY_ID === undefined) !== (config.S3_SECRET_ACCESS_KEY === undefined)) {
+    context.addIssue({ code: z.ZodIssueCode.custom, path: ['S3_SECRET_ACCESS_KEY'], message: 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are set together' });
   }
   if (config.REFRESH_TOKEN_TTL_SECONDS <= config.ACCESS_TOKEN_TTL_SECONDS) {
     context.addIssue({ code: z.ZodIssueCode.custom, path: ['REFRESH_TOKEN_TTL_SECONDS'], message: 'must be greater than ACCESS_TOKEN_TTL_SECONDS' });

@@ -7,6 +7,8 @@ export interface OpenedEventStore {
   store: PostgresEventStore;
   /** Where the store lives, without credentials, for messages. */
   location: string;
+  /** The PostgreSQL connection string of the store's database (read models live there too). */
+  connectionString: string;
   close(): Promise<void>;
 }
 
@@ -31,14 +33,14 @@ export async function openEventStore(config: ServerConfig): Promise<OpenedEventS
   const schema = config.EVENT_STORE_SCHEMA;
   if (config.DATABASE_URL !== undefined) {
     const store = await PostgresEventStore.connect({ connectionString: config.DATABASE_URL, schema });
-    return { store, location: `DATABASE_URL (schema ${schema})`, close: () => store.close() };
+    return { store, location: `DATABASE_URL (schema ${schema})`, connectionString: config.DATABASE_URL, close: () => store.close() };
   }
   const databaseDir = path.join(config.DATA_DIR, 'pg');
   const location = `embedded PostgreSQL in ${databaseDir} (schema ${schema})`;
   const running = await embeddedPostgresConnectionString({ databaseDir, port: config.EMBEDDED_PG_PORT }).catch(() => null);
   if (running !== null && (await reachable(running))) {
     const store = await PostgresEventStore.connect({ connectionString: running, schema });
-    return { store, location, close: () => store.close() };
+    return { store, location, connectionString: running, close: () => store.close() };
   }
   const embedded = await startEmbeddedPostgres({ databaseDir, port: config.EMBEDDED_PG_PORT });
   try {
@@ -46,6 +48,7 @@ export async function openEventStore(config: ServerConfig): Promise<OpenedEventS
     return {
       store,
       location,
+      connectionString: embedded.connectionString,
       close: async () => {
         await store.close();
         await embedded.stop();

@@ -8,7 +8,9 @@ import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { commandApiOpenApiPaths, createCommandApiRouter, problem, sendProblem, type CommandApiDependencies, type ProblemDetails } from '@neuroerp/command-api';
 import { createSecurityMiddleware, type IdentityModule, type SecurityOptions } from '@neuroerp/command-api';
 import { createLedgerRouter, ledgerOpenApi, problemFromError, type LedgerRouterOptions } from '@neuroerp/command-api';
+import { createDocumentsRouter, documentsOpenApi, type DocumentsRouterOptions } from '@neuroerp/command-api';
 import { createQueryApiRouter, queryApiOpenApiPaths } from '@neuroerp/query-api';
+import { projectionsOpenApiPaths } from './projections';
 
 /** Largest accepted request body. Commands are small; one event may be up to 1 MiB (EVENT_SIZE_BYTES_MAX). */
 export const REQUEST_BODY_BYTES_MAX = 1024 * 1024;
@@ -34,11 +36,15 @@ export interface ServerDependencies {
   identity?: IdentityModule;
   /** The ledger command API under /api/finance (command-api `createLedgerRouter`); absent: not mounted. */
   ledger?: LedgerRouterOptions;
+  /** The documents API under /api/documents (command-api `createDocumentsRouter`); absent: not mounted. */
+  documents?: DocumentsRouterOptions;
   /**
    * An authentication middleware mounted instead of `identity.middleware` (it sets
    * `res.locals.actor`): the bench verifies tokens without rate limits, API tests inject an actor.
    */
   authenticate?: RequestHandler;
+  /** `GET /api/projections` and the projection metrics (scripts `ProjectionService`); absent: not mounted. */
+  projections?: { router: RequestHandler; metrics: Registry };
 }
 
 /** An expected HTTP failure, mapped by the error middleware like every other error. */
@@ -90,15 +96,18 @@ export function createServerApp(deps: ServerDependencies): Express {
 
   app.use(createCommandApiRouter({ eventStore: deps.eventStore, readyTimeoutMs: deps.readyTimeoutMs }));
   if (deps.ledger) app.use(createLedgerRouter(deps.ledger));
+  if (deps.documents) app.use(createDocumentsRouter(deps.documents));
   app.use(createQueryApiRouter({}));
+  if (deps.projections) app.use(deps.projections.router);
   if (deps.identity) app.use(deps.identity.router);
 
   app.get('/metrics', async (_req, res) => {
-    res.type(metrics.contentType).send(await metrics.metrics());
+    const projectionMetrics = deps.projections ? `\n${await deps.projections.metrics.metrics()}` : '';
+    res.type(metrics.contentType).send(`${await metrics.metrics()}${projectionMetrics}`);
   });
 
   // One document, two addresses: /api/openapi.json for tools, /api/docs as before.
-  const openApi = openApiDocument(deps.version, { ledger: deps.ledger !== undefined });
+  const openApi = openApiDocument(deps.version, { ledger: deps.ledger !== undefined, projections: deps.projections !== undefined, documents: deps.documents !== undefined });
   app.get(['/api/openapi.json', '/api/docs'], (_req, res) => {
     res.json(openApi);
   });
@@ -136,7 +145,7 @@ const problemErrorHandler: ErrorRequestHandler = (error: unknown, req, res, next
 };
 
 /** The OpenAPI 3.1 document of exactly the routes this app serves. */
-export function openApiDocument(version: string, mounted: { ledger: boolean } = { ledger: false }) {
+export function openApiDocument(version: string, mounted: { ledger: boolean; projections?: boolean; documents?: boolean } = { ledger: false }) {
   const ledger = mounted.ledger ? ledgerOpenApi() : { paths: {}, components: {} };
   const operationalPaths = {
     '/metrics': {
@@ -164,7 +173,9 @@ export function openApiDocument(version: string, mounted: { ledger: boolean } = 
       },
     },
   };
-  const parts: Record<string, object>[] = [commandApiOpenApiPaths, ledger.paths, queryApiOpenApiPaths, operationalPaths];
+  const projectionPaths = mounted.projections === true ? projectionsOpenApiPaths : {};
+  const documentPaths = mounted.documents === true ? documentsOpenApi().paths : {};
+  const parts: Record<string, object>[] = [commandApiOpenApiPaths, ledger.paths, documentPaths, queryApiOpenApiPaths, operationalPaths, projectionPaths];
   const paths: Record<string, object> = {};
   for (const part of parts) {
     for (const [path, item] of Object.entries(part)) {

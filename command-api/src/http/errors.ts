@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import type { ZodIssue } from 'zod';
-import { isDomainError, LEDGER_ERROR_CODES, type LedgerErrorCode } from '@neuroerp/domains';
+import { documents, isDomainError, LEDGER_ERROR_CODES, type LedgerErrorCode } from '@neuroerp/domains';
 import { EventStoreError } from '@neuroerp/infra';
 import { problem, sendProblem, type ProblemDetails } from '../app';
 import { ConcurrencyConflictError } from '../command-handling';
@@ -93,9 +93,35 @@ export const LEDGER_ERROR_STATUS: Readonly<Record<LedgerErrorCode, 403 | 404 | 4
   BALANCE_DUPLICATE_ACCOUNT: 422,
 } as Record<LedgerErrorCode, 403 | 404 | 409 | 422>);
 
-/** Status of a DomainError code: the ledger table, else a rule by the code's shape (other contexts). */
+/**
+ * The HTTP status of every documents error code. Content codes from the zod content schemas
+ * (INVOICE_TOTALS_MISMATCH, LINE_AMOUNT_MISMATCH, ...) follow the shape rule: 422.
+ * - 410: the document is deleted (a tombstone): it takes no commands, its current version is gone;
+ * - 413 / 415: the upload is too large / not an allowed type, or its bytes are not its type;
+ * - 409 ATTACHMENT_TAMPERED: the stored file no longer matches the hash its event recorded.
+ */
+export const DOCUMENTS_ERROR_STATUS: Readonly<Record<documents.DocumentsErrorCode, 400 | 404 | 409 | 410 | 413 | 415 | 422>> = Object.freeze({
+  DOCUMENT_NOT_FOUND: 404,
+  DOCUMENT_EXISTS_WITH_DIFFERENT_DATA: 409,
+  DOCUMENT_DELETED: 410,
+  DOCUMENT_VERSION_NOT_FOUND: 404,
+  DOCUMENT_VERSIONS_EXHAUSTED: 422,
+  DOCUMENT_CONTENT_INVALID: 422,
+  METADATA_TOO_LARGE: 422,
+  REASON_REQUIRED: 422,
+  TOO_MANY_ATTACHMENTS: 422,
+  ATTACHMENT_TOO_LARGE: 413,
+  ATTACHMENT_TYPE_NOT_ALLOWED: 415,
+  ATTACHMENT_CONTENT_MISMATCH: 415,
+  ATTACHMENT_FILE_REQUIRED: 400,
+  ATTACHMENT_NOT_FOUND: 404,
+  ATTACHMENT_TAMPERED: 409,
+} as Record<documents.DocumentsErrorCode, 400 | 404 | 409 | 410 | 413 | 415 | 422>);
+
+/** Status of a DomainError code: the ledger and documents tables, else a rule by the code's shape (other contexts). */
 export function domainErrorStatus(code: string): number {
   if (Object.hasOwn(LEDGER_ERROR_CODES, code)) return LEDGER_ERROR_STATUS[code as LedgerErrorCode];
+  if (Object.hasOwn(documents.DOCUMENTS_ERROR_CODES, code)) return DOCUMENTS_ERROR_STATUS[code as documents.DocumentsErrorCode];
   if (code.endsWith('_NOT_FOUND')) return 404;
   if (code.includes('_EXISTS_WITH_DIFFERENT_DATA') || code.includes('_ALREADY_')) return 409;
   return 422;

@@ -11,6 +11,8 @@ export interface SecurityOptions {
 /** How long a browser may cache a CORS preflight answer. */
 const CORS_PREFLIGHT_MAX_AGE_SECONDS = 600;
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+/** The only routes that take multipart/form-data: attachment uploads (bounded by multer there). */
+const MULTIPART_ROUTES: readonly RegExp[] = [/^\/api\/documents\/[A-Za-z0-9_-]+\/attachments\/?$/];
 
 /**
  * The first middleware of the app, before the body parser:
@@ -18,7 +20,8 @@ const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
  *   a strict Content-Security-Policy with `frame-ancestors 'none'`, HSTS, no referrer, …;
  * - CORS for the configured origins only (none by default);
  * - JSON bodies only: a POST/PUT/PATCH that carries a body of another content type gets
- *   415 UNSUPPORTED_MEDIA_TYPE (a body-less request passes).
+ *   415 UNSUPPORTED_MEDIA_TYPE (a body-less request passes); the one exception is
+ *   multipart/form-data on attachment uploads (MULTIPART_ROUTES).
  */
 export function createSecurityMiddleware(options: SecurityOptions = {}): RequestHandler[] {
   const origins = new Set(options.corsOrigins ?? []);
@@ -41,7 +44,8 @@ export function createSecurityMiddleware(options: SecurityOptions = {}): Request
 
 const requireJsonBodies: RequestHandler = (req, res, next) => {
   // `req.is` is null without a body, false for a body of another type.
-  if (METHODS_WITH_BODY.has(req.method) && req.is(['application/json', 'application/*+json']) === false) {
+  const multipartAllowed = req.method === 'POST' && MULTIPART_ROUTES.some((route) => route.test(req.path)) && req.is('multipart/form-data') !== false;
+  if (METHODS_WITH_BODY.has(req.method) && !multipartAllowed && req.is(['application/json', 'application/*+json']) === false) {
     sendProblem(
       res,
       problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be JSON (Content-Type: application/json).', {

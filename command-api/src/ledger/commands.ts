@@ -266,6 +266,8 @@ export class LedgerCommands {
     const result = await this.handler.handle(
       {
         stream: streams.transaction(body.transactionId),
+        // Drafts come with fresh ids: the stream is not read first (a repeat conflicts and is decided again on a read).
+        expectNew: true,
         read: (reader) => reader.load(chart.model, chart.streamId),
         decide: (transaction, chartSnapshot, now) => {
           for (const line of body.lines) chartOfAccounts.existingAccount(chartSnapshot.state, line.accountNumber);

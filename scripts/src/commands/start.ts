@@ -9,9 +9,12 @@ import {
   startEmbeddedPostgres,
 } from '@neuroerp/infra';
 import { createLedgerCommandHandler, LedgerCommands } from '@neuroerp/command-api';
+import { createDocumentsCommandHandler, DocumentCommands } from '@neuroerp/command-api';
+import { openFileStore } from '../file-store';
 import { seedDemoData } from '../demo-data';
 import { createIdentityModule, createRedisClient, ensureDemoUsers, loadSigningKey } from '@neuroerp/command-api';
 import { loadServerConfig, serverConfigHelp } from '../config';
+import { createProjectionsRouter, ProjectionService } from '../projections';
 import {
   closeServer,
   createLogger,
@@ -62,6 +65,10 @@ async function start(version: string): Promise<void> {
     const idempotencyStore = await PostgresIdempotencyStore.connect({ connectionString, schema: config.EVENT_STORE_SCHEMA });
     shutdown.add('close the idempotency-key store', () => idempotencyStore.close());
     const ledgerCommands = new LedgerCommands(createLedgerCommandHandler(eventStore));
+    const fileStore = await openFileStore(config);
+    shutdown.add('close the attachment store', () => fileStore.close());
+    logger.info({ fileStore: fileStore.description }, 'attachment store ready');
+    const documentCommands = new DocumentCommands(createDocumentsCommandHandler(eventStore), fileStore);
 
     const signing = await loadSigningKey({ privateKeyPem: config.JWT_PRIVATE_KEY_PEM, keysDir: path.join(config.DATA_DIR, 'keys') });
     logger.info({ kid: signing.key.kid, source: signing.source, file: signing.file }, 'access-token signing key ready');
@@ -86,6 +93,11 @@ async function start(version: string): Promise<void> {
       logger.info(summary, 'demo ledger data seeded into the new embedded store');
     }
 
+    // Read models follow the store continuously; shutdown (last in, first out) stops them after HTTP and before the store.
+    const projections = await ProjectionService.open({ connectionString, eventStoreSchema: config.EVENT_STORE_SCHEMA, store: eventStore, logger });
+    shutdown.add('stop the projections', () => projections.close());
+    projections.startRunners();
+
     const app = createServerApp({
       eventStore,
       logger,
@@ -93,6 +105,8 @@ async function start(version: string): Promise<void> {
       security: { corsOrigins: config.CORS_ORIGINS },
       identity,
       ledger: { commands: ledgerCommands, idempotencyStore },
+      documents: { commands: documentCommands, idempotencyStore },
+      projections: { router: createProjectionsRouter(projections), metrics: projections.metrics.registry },
     });
     const server = await listen(app, config.PORT);
     shutdown.add('stop accepting HTTP requests', () => closeServer(server));

@@ -3,6 +3,7 @@ import { canonicalJson } from '../canonical-json';
 import { fail } from '../errors';
 import { minorFromEvent, parseDecimalMinor } from '../money';
 import { ADMIN_ROLE, assertNever, type Command, type LedgerEventOf } from '../types';
+import { AppendOnlyMap } from './append-only-map';
 import { periodEndDate, periodOfDate, periodStartDate } from './calendar';
 
 /**
@@ -83,7 +84,7 @@ export function fiscalYearStreamId(companyId: string, year: number): string {
 }
 
 export function initialState(): FiscalYearState {
-  return { status: 'none', settings: null, periods: [], lastVoucherNumber: 0, posted: new Map(), reversedTransactionIds: new Set(), closed: null };
+  return { status: 'none', settings: null, periods: [], lastVoucherNumber: 0, posted: AppendOnlyMap.empty(), reversedTransactionIds: new Set(), closed: null };
 }
 
 export function decide(command: FiscalYearCommand, state: FiscalYearState): FiscalYearEvent[] {
@@ -166,16 +167,25 @@ export function evolve(state: FiscalYearState, event: { type: string; data: unkn
 }
 
 /**
- * Folds many events with one copy of the state. A fiscal year holds every posting of the
- * year, so the command handler should load with this (and may keep the state cached and
- * catch up from its version; the expected-version check keeps that safe).
+ * Folds many events into a new state; `state` is never changed. A fiscal year holds every
+ * posting of the year, so nothing here is proportional to the postings already folded: they
+ * are kept in a persistent map (AppendOnlyMap: a new posting costs O(1), not a copy of the
+ * year), the reversed ids are copied only when a reversal is folded, and the twelve periods
+ * only when a period event is. The command handler keeps the state cached and catches up from
+ * its version; the expected-version check keeps that safe.
  */
 export function evolveAll(state: FiscalYearState, events: Iterable<{ type: string; data: unknown }>): FiscalYearState {
   let { status, settings, lastVoucherNumber, closed } = state;
-  const periods = state.periods.map((period) => ({ ...period }));
-  const posted = new Map(state.posted);
-  const reversedTransactionIds = new Set(state.reversedTransactionIds);
+  let periods = state.periods as PeriodState[];
+  let periodsCopied = false;
+  let posted = state.posted instanceof AppendOnlyMap ? (state.posted as AppendOnlyMap<string, PostingSummary>) : AppendOnlyMap.from(state.posted);
+  let reversedTransactionIds = state.reversedTransactionIds as Set<string>;
+  let reversedCopied = false;
   const periodAt = (number: number): PeriodState => {
+    if (!periodsCopied) {
+      periods = periods.map((period) => ({ ...period }));
+      periodsCopied = true;
+    }
     const period = periods[number - 1];
     if (period === undefined) throw new Error(`Event for unknown period ${number}`);
     return period;
@@ -187,7 +197,8 @@ export function evolveAll(state: FiscalYearState, events: Iterable<{ type: strin
         const { data } = known;
         status = 'open';
         settings = data;
-        periods.length = 0;
+        periods = [];
+        periodsCopied = true;
         for (let period = 1; period <= PERIODS_PER_FISCAL_YEAR; period += 1) {
           periods.push({
             period,
@@ -223,8 +234,14 @@ export function evolveAll(state: FiscalYearState, events: Iterable<{ type: strin
       case 'ledger.transaction_posted': {
         const { data } = known;
         lastVoucherNumber = data.voucherNumber;
-        posted.set(data.transactionId, { voucherNumber: data.voucherNumber, type: data.type, postingDate: data.postingDate, reversesTransactionId: data.reversesTransactionId });
-        if (data.reversesTransactionId !== null) reversedTransactionIds.add(data.reversesTransactionId);
+        posted = posted.with(data.transactionId, { voucherNumber: data.voucherNumber, type: data.type, postingDate: data.postingDate, reversesTransactionId: data.reversesTransactionId });
+        if (data.reversesTransactionId !== null) {
+          if (!reversedCopied) {
+            reversedTransactionIds = new Set(reversedTransactionIds);
+            reversedCopied = true;
+          }
+          reversedTransactionIds.add(data.reversesTransactionId);
+        }
         break;
       }
       case 'ledger.fiscal_year_closed':

@@ -1,0 +1,198 @@
+import { documents as wire } from '@neuroerp/schemas';
+import type { Command } from '../command';
+import { canonicalJson } from '../ledger/canonical-json';
+import { assertNever } from '../ledger/types';
+import { isAllowedContentType, normalizeContentType } from './attachments';
+import { fail } from './errors';
+
+/**
+ * A document: stream `documents.document-<documentId>`.
+ *
+ * - *created*: version 1 with its type (fixed for life), content and metadata.
+ * - *updated*: a new content version (2, 3, ...) with who, when and why; earlier versions
+ *   stay in the stream and remain readable.
+ * - *deleted*: a tombstone. The document leaves lists and search; its history stays for
+ *   audit. Every command on it is then DOCUMENT_DELETED (a repeated delete is a no-op).
+ * - *attachment added*: a file stored content-addressed under its SHA-256 elsewhere; the event
+ *   records the hash, so a file changed later is detected when it is read.
+ *
+ * `content` is validated against the zod schema of the type on every create and update;
+ * what is recorded is the parsed content (trimmed strings).
+ */
+
+export type DocumentStatus = 'none' | 'active' | 'deleted';
+
+/** Who made a content version, when and why (version 1 has no reason). */
+export interface DocumentVersionSummary {
+  version: number;
+  by: string;
+  at: string;
+  reason: string | null;
+}
+
+export interface DocumentState {
+  status: DocumentStatus;
+  documentId: string | null;
+  type: wire.DocumentType | null;
+  /** The current content version; 0 before creation. */
+  version: number;
+  content: Record<string, unknown> | null;
+  metadata: wire.DocumentMetadata;
+  versions: DocumentVersionSummary[];
+  attachments: wire.AttachmentAdded[];
+  deletion: wire.DocumentDeleted | null;
+}
+
+export type CreateDocument = Command<'CreateDocument', wire.CreateDocumentBody>;
+export type UpdateDocument = Command<'UpdateDocument', wire.UpdateDocumentBody>;
+export type DeleteDocument = Command<'DeleteDocument', wire.DeleteDocumentBody>;
+export type AddAttachment = Command<'AddAttachment', wire.AddAttachmentBody>;
+export type DocumentCommand = CreateDocument | UpdateDocument | DeleteDocument | AddAttachment;
+
+export type DocumentEvent =
+  | { type: 'documents.document_created'; data: wire.DocumentCreated }
+  | { type: 'documents.document_updated'; data: wire.DocumentUpdated }
+  | { type: 'documents.document_deleted'; data: wire.DocumentDeleted }
+  | { type: 'documents.attachment_added'; data: wire.AttachmentAdded };
+
+export function documentStreamId(documentId: string): string {
+  return `documents.document-${documentId}`;
+}
+
+export function initialState(): DocumentState {
+  return { status: 'none', documentId: null, type: null, version: 0, content: null, metadata: {}, versions: [], attachments: [], deletion: null };
+}
+
+/**
+ * The content parsed by the schema of `type`, or a DomainError: the code of the schema's
+ * issues when they all name the same one (INVOICE_TOTALS_MISMATCH, ...), else
+ * DOCUMENT_CONTENT_INVALID. Details name the first problem.
+ */
+export function validateContent(type: wire.DocumentType, content: unknown): Record<string, unknown> {
+  const schema = wire.documentContentSchemas[type] as typeof wire.otherContentSchema;
+  const result = schema.safeParse(content);
+  if (result.success) return result.data as Record<string, unknown>;
+  const issues = result.error.issues;
+  const codes = new Set(issues.map((issue) => (issue.code === 'custom' && typeof issue.params?.code === 'string' ? issue.params.code : null)));
+  const [only] = codes;
+  const code = codes.size === 1 && typeof only === 'string' ? only : 'DOCUMENT_CONTENT_INVALID';
+  const first = issues[0];
+  return fail(code, `The ${type} content is invalid: ${first === undefined ? '' : `${first.path.join('.') || '(content)'}: ${first.message}`}`, {
+    type,
+    path: first === undefined ? null : first.path.join('.'),
+    issueCount: issues.length,
+  });
+}
+
+function validateMetadata(metadata: unknown): wire.DocumentMetadata {
+  const result = wire.documentMetadataSchema.safeParse(metadata ?? {});
+  if (result.success) return result.data;
+  const coded = result.error.issues.find((issue) => issue.code === 'custom' && issue.params?.code === 'METADATA_TOO_LARGE');
+  return fail(coded ? 'METADATA_TOO_LARGE' : 'DOCUMENT_CONTENT_INVALID', `The metadata is invalid: ${result.error.issues[0]?.message ?? ''}`);
+}
+
+function requireReason(reason: string | undefined, what: string): string {
+  const trimmed = reason?.trim() ?? '';
+  if (trimmed === '') fail('REASON_REQUIRED', `${what} a document needs a reason.`);
+  return trimmed;
+}
+
+function assertActive(state: DocumentState, documentId: string): void {
+  if (state.status === 'none') fail('DOCUMENT_NOT_FOUND', `Document ${documentId} does not exist.`, { documentId });
+  if (state.status === 'deleted') fail('DOCUMENT_DELETED', `Document ${documentId} is deleted.`, { documentId });
+}
+
+export function decide(command: DocumentCommand, state: DocumentState): DocumentEvent[] {
+  const { type, data, metadata: commandMetadata } = command;
+  const by = commandMetadata.actor.userId;
+  const at = commandMetadata.now;
+  switch (type) {
+    case 'CreateDocument': {
+      const content = validateContent(data.type, data.content);
+      const metadata = validateMetadata(data.metadata);
+      if (state.status === 'deleted') return fail('DOCUMENT_DELETED', `Document ${data.documentId} is deleted; its id is not reused.`, { documentId: data.documentId });
+      if (state.status === 'active') {
+        // Idempotent create: version 1 again, as it was, changes nothing (whoever sends it).
+        const first = { type: state.type, content: state.versions.length === 1 ? state.content : null, metadata: state.versions.length === 1 ? state.metadata : null };
+        if (canonicalJson(first) === canonicalJson({ type: data.type, content, metadata })) return [];
+        return fail('DOCUMENT_EXISTS_WITH_DIFFERENT_DATA', `Document ${data.documentId} exists with different data.`, { documentId: data.documentId });
+      }
+      return [{ type: 'documents.document_created', data: { documentId: data.documentId, type: data.type, version: 1, content, metadata, createdBy: by, createdAt: at } }];
+    }
+    case 'UpdateDocument': {
+      assertActive(state, data.documentId);
+      const reason = requireReason(data.reason, 'Updating');
+      const content = validateContent(state.type as wire.DocumentType, data.content);
+      const metadata = data.metadata === undefined ? state.metadata : validateMetadata(data.metadata);
+      // The same content and metadata again is a retry, not a new version.
+      if (canonicalJson({ content, metadata }) === canonicalJson({ content: state.content, metadata: state.metadata })) return [];
+      if (state.version >= wire.DOCUMENT_VERSIONS_MAX) {
+        return fail('DOCUMENT_VERSIONS_EXHAUSTED', `Document ${data.documentId} has ${wire.DOCUMENT_VERSIONS_MAX} versions.`, { documentId: data.documentId });
+      }
+      return [{ type: 'documents.document_updated', data: { documentId: data.documentId, version: state.version + 1, content, metadata, reason, updatedBy: by, updatedAt: at } }];
+    }
+    case 'DeleteDocument': {
+      if (state.status === 'none') return fail('DOCUMENT_NOT_FOUND', `Document ${data.documentId} does not exist.`, { documentId: data.documentId });
+      if (state.status === 'deleted') return [];
+      const reason = requireReason(data.reason, 'Deleting');
+      return [{ type: 'documents.document_deleted', data: { documentId: data.documentId, reason, deletedBy: by, deletedAt: at } }];
+    }
+    case 'AddAttachment': {
+      assertActive(state, data.documentId);
+      if (data.sizeBytes > wire.ATTACHMENT_BYTES_MAX) {
+        return fail('ATTACHMENT_TOO_LARGE', `Attachments are at most ${wire.ATTACHMENT_BYTES_MAX} bytes.`, { sizeBytes: data.sizeBytes, limitBytes: wire.ATTACHMENT_BYTES_MAX });
+      }
+      const declared = normalizeContentType(data.declaredContentType);
+      if (!isAllowedContentType(declared)) {
+        return fail('ATTACHMENT_TYPE_NOT_ALLOWED', `Content type "${declared.slice(0, 100)}" is not allowed; use ${wire.attachmentContentTypes.join(', ')}.`, { contentType: declared.slice(0, 100) });
+      }
+      if (data.detectedContentType !== declared) {
+        return fail('ATTACHMENT_CONTENT_MISMATCH', `The file does not start like ${declared}.`, { declared, detected: data.detectedContentType });
+      }
+      if (state.attachments.some((attachment) => attachment.sha256 === data.sha256)) return [];
+      if (state.attachments.length >= wire.ATTACHMENTS_PER_DOCUMENT_MAX) {
+        return fail('TOO_MANY_ATTACHMENTS', `A document has at most ${wire.ATTACHMENTS_PER_DOCUMENT_MAX} attachments.`, { documentId: data.documentId });
+      }
+      return [
+        {
+          type: 'documents.attachment_added',
+          data: { documentId: data.documentId, sha256: data.sha256, fileName: data.fileName, contentType: declared, sizeBytes: data.sizeBytes, addedBy: by, addedAt: at },
+        },
+      ];
+    }
+    default:
+      return assertNever(type);
+  }
+}
+
+/** Pure; ignores event types it does not know. */
+export function evolve(state: DocumentState, event: { type: string; data: unknown }): DocumentState {
+  const known = event as DocumentEvent;
+  switch (known.type) {
+    case 'documents.document_created':
+      return {
+        ...state,
+        status: 'active',
+        documentId: known.data.documentId,
+        type: known.data.type,
+        version: 1,
+        content: known.data.content,
+        metadata: known.data.metadata,
+        versions: [{ version: 1, by: known.data.createdBy, at: known.data.createdAt, reason: null }],
+      };
+    case 'documents.document_updated':
+      return {
+        ...state,
+        version: known.data.version,
+        content: known.data.content,
+        metadata: known.data.metadata,
+        versions: [...state.versions, { version: known.data.version, by: known.data.updatedBy, at: known.data.updatedAt, reason: known.data.reason }],
+      };
+    case 'documents.document_deleted':
+      return { ...state, status: 'deleted', deletion: known.data };
+    case 'documents.attachment_added':
+      return { ...state, attachments: [...state.attachments, known.data] };
+    default:
+      return state;
+  }
+}
