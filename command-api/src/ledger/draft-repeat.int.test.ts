@@ -1,8 +1,8 @@
 import { isDomainError } from '@neuroerp/domains';
-import { PostgresEventStore } from '@neuroerp/infra';
+import type { PostgresEventStore } from '@neuroerp/infra';
 import { LedgerCommands } from './commands';
 import { createLedgerCommandHandler } from './handler';
-import { context, dropSchema, openCompany, testDatabaseUrl, twoLineDraft, uniqueSchema } from './test-support';
+import { closeStores, connectTwoStores, context, openCompany, twoLineDraft, uniqueSchema } from './test-support';
 
 /**
  * A draft does not read its (normally new) transaction stream before deciding (expectNew):
@@ -14,15 +14,11 @@ const schema = uniqueSchema('draft_repeat');
 let stores: PostgresEventStore[] = [];
 
 beforeAll(async () => {
-  stores = [
-    await PostgresEventStore.connect({ connectionString: testDatabaseUrl(), schema }),
-    await PostgresEventStore.connect({ connectionString: testDatabaseUrl(), schema }),
-  ];
+  stores = await connectTwoStores(schema);
 });
 
 afterAll(async () => {
-  for (const store of stores) await store.close();
-  await dropSchema(schema);
+  await closeStores(stores, schema);
 });
 
 it('answers a repeated draft from another process from the stream, not from the assumed empty state', async () => {

@@ -1,9 +1,9 @@
 import { isDomainError } from '@neuroerp/domains';
-import { PostgresEventStore } from '@neuroerp/infra';
+import type { PostgresEventStore } from '@neuroerp/infra';
 import type { ledger as wire } from '@neuroerp/schemas';
 import { LedgerCommands } from './commands';
 import { createLedgerCommandHandler } from './handler';
-import { context, dropSchema, openCompany, testDatabaseUrl, twoLineDraft, uniqueSchema } from './test-support';
+import { closeStores, connectTwoStores, context, openCompany, twoLineDraft, uniqueSchema } from './test-support';
 
 /**
  * Postings race a period close through the real command handler and the real PostgreSQL
@@ -20,15 +20,11 @@ const schema = uniqueSchema('period_race');
 let stores: PostgresEventStore[] = [];
 
 beforeAll(async () => {
-  stores = [
-    await PostgresEventStore.connect({ connectionString: testDatabaseUrl(), schema }),
-    await PostgresEventStore.connect({ connectionString: testDatabaseUrl(), schema }),
-  ];
+  stores = await connectTwoStores(schema);
 });
 
 afterAll(async () => {
-  for (const store of stores) await store.close();
-  await dropSchema(schema);
+  await closeStores(stores, schema);
 });
 
 it.each(Array.from({ length: RUNS }, (_, run) => [run + 1]))('run %i: posts racing a close of their period', async (run) => {

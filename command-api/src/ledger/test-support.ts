@@ -117,3 +117,16 @@ export function twoLineDraft(transactionId: string, companyId: string, postingDa
     ],
   };
 }
+
+/** Two stores on one log: two server processes, each with its own connections and caches. */
+export async function connectTwoStores(schema: string): Promise<PostgresEventStore[]> {
+  return [
+    await PostgresEventStore.connect({ connectionString: testDatabaseUrl(), schema }),
+    await PostgresEventStore.connect({ connectionString: testDatabaseUrl(), schema }),
+  ];
+}
+
+export async function closeStores(stores: readonly PostgresEventStore[], schema: string): Promise<void> {
+  for (const store of stores) await store.close();
+  await dropSchema(schema);
+}
