@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { commandsSuite } from './commands';
 import { eventStoreSuite } from './eventstore';
+import { projectionsSuite } from './projections';
 import type { BenchSuite } from './suite';
 
 /**
@@ -14,6 +15,7 @@ import type { BenchSuite } from './suite';
 const suites: Record<string, BenchSuite> = {
   eventstore: eventStoreSuite,
   commands: commandsSuite,
+  projections: projectionsSuite,
 };
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
