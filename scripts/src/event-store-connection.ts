@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { embeddedPostgresConnectionString, PostgresEventStore, startEmbeddedPostgres } from '@neuroerp/infra';
@@ -37,7 +38,10 @@ export async function openEventStore(config: ServerConfig): Promise<OpenedEventS
   }
   const databaseDir = path.join(config.DATA_DIR, 'pg');
   const location = `embedded PostgreSQL in ${databaseDir} (schema ${schema})`;
-  const running = await embeddedPostgresConnectionString({ databaseDir, port: config.EMBEDDED_PG_PORT }).catch(() => null);
+  // A running server may use another port than this shell's EMBEDDED_PG_PORT: PostgreSQL
+  // writes the port it listens on into line 4 of postmaster.pid.
+  const port = (await runningPort(databaseDir)) ?? config.EMBEDDED_PG_PORT;
+  const running = await embeddedPostgresConnectionString({ databaseDir, port }).catch(() => null);
   if (running !== null && (await reachable(running))) {
     const store = await PostgresEventStore.connect({ connectionString: running, schema });
     return { store, location, connectionString: running, close: () => store.close() };
@@ -58,4 +62,11 @@ export async function openEventStore(config: ServerConfig): Promise<OpenedEventS
     await embedded.stop();
     throw error;
   }
+}
+
+/** The port of the PostgreSQL running on `databaseDir`, from its postmaster.pid; null if none. */
+async function runningPort(databaseDir: string): Promise<number | null> {
+  const pid = await readFile(path.join(databaseDir, 'postmaster.pid'), 'utf8').catch(() => null);
+  const port = Number(pid?.split('\n')[3]);
+  return Number.isInteger(port) && port > 0 && port <= 65_535 ? port : null;
 }
