@@ -80,15 +80,18 @@ describe('projections survive SIGKILL of the server mid-batch', () => {
 
   it(`is killed ${KILLS} times while catching up, then its read models equal a fresh rebuild`, async () => {
     let progressed = 0;
+    const applied = (states: ProjectionStatus[]) => states.reduce((sum, s) => sum + Number(s.position ?? 0), 0);
+    let appliedBefore = 0;
     for (let kill = 0; kill < KILLS; kill++) {
       const server = startServer();
-      // Wait until it is inside the backlog, then kill it without warning, mid-batch.
-      const started = Date.now() + 60_000;
-      while (Date.now() < started && !(await status()).some((s) => s.position !== null && Number(s.position) > 0)) await sleep(50);
-      await sleep(100 * (kill + 1));
+      // Wait until this run has applied something itself, then kill it without warning, mid-batch.
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline && applied(await status()) <= appliedBefore) await sleep(50);
+      await sleep(100);
       server.kill('SIGKILL');
       await exited(server);
       const states = await status();
+      appliedBefore = applied(states);
       process.stdout.write(`after kill ${kill + 1}: ${states.map((s) => `${s.name}=${s.position ?? 'none'}/${s.state}`).join(' ')}\n`);
       // Killed mid-way: some projection had applied part of the log, but not all of it.
       if (states.some((s) => s.position !== null && Number(s.position) > 0 && Number(s.position) < POSTINGS)) progressed += 1;
