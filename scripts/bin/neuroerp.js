@@ -9,9 +9,8 @@ if (!fs.existsSync(entry)) {
   process.stderr.write('neuroerp: run npm run build first\n');
   process.exit(1);
 }
-require(entry)
-  .main(process.argv)
-  .catch((error) => {
-    process.stderr.write(`neuroerp: ${error && error.stack ? error.stack : String(error)}\n`);
-    process.exit(1);
-  });
+const cli = require(entry);
+cli.main(process.argv).catch((error) => {
+  process.stderr.write(`neuroerp: ${cli.describeFailure(error)}\n`);
+  process.exit(1);
+});

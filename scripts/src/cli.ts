@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import * as backup from './commands/backup';
 import * as projections from './commands/projections';
 import * as seed from './commands/seed';
 import * as start from './commands/start';
@@ -12,7 +13,7 @@ export interface CommandModule {
 }
 
 /** Every command of the CLI, in the order `--help` lists them. Add new command modules here. */
-const commands: readonly CommandModule[] = [start, seed, verify, projections];
+const commands: readonly CommandModule[] = [start, seed, verify, projections, backup];
 
 /** The version of @neuroerp/scripts (this file runs from src/ under jest and from dist/ otherwise; both sit next to package.json's folder). */
 function version(): string {
@@ -34,3 +35,5 @@ export function createProgram(): Command {
 export async function main(argv: readonly string[]): Promise<void> {
   await createProgram().parseAsync([...argv]);
 }
+
+export { describeFailure } from './cli-errors';

@@ -1,3 +1,4 @@
+import { UsageError } from './cli-errors';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { PostgresEventStore } from '@neuroerp/infra';
@@ -25,7 +26,7 @@ export function projectionControlSchema(eventStoreSchema: string): string {
 
 export function projectionByName(name: string): Projection {
   const projection = ledgerProjections.find((candidate) => candidate.name === name);
-  if (projection === undefined) throw new Error(`unknown projection ${name}; known: ${ledgerProjections.map((known) => known.name).join(', ')}`);
+  if (projection === undefined) throw new UsageError(`unknown projection ${name}; known: ${ledgerProjections.map((known) => known.name).join(', ')}`);
   return projection;
 }
 

@@ -1,6 +1,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { dropReplay, listDeadLetters, listReplays, rebuildProjection, reconcileTrialBalances, replayProjection, retryDeadLetter, type RebuildResult } from '@neuroerp/projections';
+import { UsageError } from '../cli-errors';
 import { loadServerConfig, serverConfigHelp } from '../config';
 import { openEventStore } from '../event-store-connection';
 import { projectionByName, ProjectionService } from '../projections';
@@ -66,7 +67,7 @@ export function register(program: Command): void {
     .argument('<schema>', 'the schema of a replay copy (from `projections replays`)')
     .description('Drop a replay copy; refuses any schema that is not a recorded replay.')
     .action((schema: string) => withService(async (service) => {
-      if (!(await dropReplay(service.db, service.controlSchema, schema))) throw new Error(`${schema} is not a replay copy`);
+      if (!(await dropReplay(service.db, service.controlSchema, schema))) throw new UsageError(`${schema} is not a replay copy`);
       process.stdout.write(`dropped ${schema}\n`);
     }));
   const deadLetters = projections.command('dead-letters').description('Events continuous mode could not apply.');
@@ -176,7 +177,7 @@ function describeRebuild(result: RebuildResult): string {
 
 async function listLetters(service: ProjectionService, options: { name?: string; all?: boolean; limit: string; json?: boolean }): Promise<void> {
   const limit = Number(options.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > DEAD_LETTERS_LISTED_MAX) throw new Error(`--limit must be 1..${DEAD_LETTERS_LISTED_MAX}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > DEAD_LETTERS_LISTED_MAX) throw new UsageError(`--limit must be 1..${DEAD_LETTERS_LISTED_MAX}`);
   if (options.name !== undefined) projectionByName(options.name);
   const letters = await listDeadLetters(service.db, service.controlSchema, { name: options.name, includeResolved: options.all, limit });
   if (options.json) {
@@ -192,14 +193,14 @@ async function listLetters(service: ProjectionService, options: { name?: string;
 }
 
 async function retry(service: ProjectionService, id: string): Promise<void> {
-  if (!/^[0-9]{1,18}$/.test(id)) throw new Error('dead-letter id must be a number');
+  if (!/^[0-9]{1,18}$/.test(id)) throw new UsageError('dead-letter id must be a number');
   const outcome = await retryDeadLetter(service.db, service.controlSchema, service.options.store, service.projections, id);
   process.stdout.write(`dead letter ${id}: ${outcome}\n`);
   if (outcome !== 'resolved') process.exitCode = RETRY_FAILED_EXIT_CODE;
 }
 
 async function reconcile(service: ProjectionService, options: { asOf: string; json?: boolean }): Promise<void> {
-  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(options.asOf)) throw new Error('--as-of must be a date YYYY-MM-DD');
+  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(options.asOf)) throw new UsageError('--as-of must be a date YYYY-MM-DD');
   const reports = await reconcileTrialBalances(service.db, service.controlSchema, service.options.store, options.asOf);
   if (options.json) process.stdout.write(json({ reports }));
   else {
@@ -221,8 +222,8 @@ async function reconcile(service: ProjectionService, options: { asOf: string; js
 
 async function replay(service: ProjectionService, name: string, options: { untilPosition?: string; until?: string; into: string }): Promise<void> {
   const projection = projectionByName(name);
-  if ((options.untilPosition === undefined) === (options.until === undefined)) throw new Error('give exactly one of --until-position and --until');
-  if (options.untilPosition !== undefined && !/^[0-9]{1,19}$/.test(options.untilPosition)) throw new Error('--until-position must be a non-negative integer');
+  if ((options.untilPosition === undefined) === (options.until === undefined)) throw new UsageError('give exactly one of --until-position and --until');
+  if (options.untilPosition !== undefined && !/^[0-9]{1,19}$/.test(options.untilPosition)) throw new UsageError('--until-position must be a non-negative integer');
   const info = await replayProjection({
     db: service.db,
     controlSchema: service.controlSchema,
