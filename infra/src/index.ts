@@ -6,3 +6,4 @@ export { EsdbEventStore, computeStreamEventHash, findStreamChainBreak, type Esdb
 export * from './idempotency';
 export { migrateSchema, assertSchemaName, type SchemaMigration } from './postgres-migrations';
 export * from './file-store';
+export * from './backup';

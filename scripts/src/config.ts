@@ -103,6 +103,15 @@ const serverConfigObject = z.object({
   S3_FORCE_PATH_STYLE: z
     .preprocess(unsetIfEmpty, z.enum(['true', 'false']).default('false'))
     .describe('true: address the bucket in the path (http://host/bucket/key), as MinIO needs; false: virtual-hosted style. Default false.'),
+  BACKUP_DIR: z
+    .preprocess(unsetIfEmpty, z.string().min(1).optional())
+    .describe('Folder of `neuroerp backup` and `restore` (one sub-folder per backup). Default: DATA_DIR/backups; keep backups on another disk in production.'),
+  BACKUP_KEY: z
+    .preprocess(unsetIfEmpty, z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64 (openssl rand -base64 32)').optional())
+    .describe(
+      'AES-256-GCM key of backups, 32 bytes in base64 (openssl rand -base64 32). ' +
+        'Default: unset, which generates one on the first backup and keeps it in DATA_DIR/keys/backup.key (mode 0600); store a copy away from the data.',
+    ),
 });
 
 /**

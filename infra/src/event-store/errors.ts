@@ -8,6 +8,8 @@ export const eventStoreErrorCodes = [
   'INVALID_EVENT',
   'DUPLICATE_EVENT_ID',
   'STORE_UNAVAILABLE',
+  /** A restore whose events do not continue the log exactly (position, chain or stream version). */
+  'IMPORT_REJECTED',
 ] as const;
 export type EventStoreErrorCode = (typeof eventStoreErrorCodes)[number];
 

@@ -48,10 +48,16 @@ export interface ChainVerification {
  * (its `prevHash` no longer matches the event before it).
  */
 export class ChainVerifier {
-  private previousHash = GENESIS_HASH;
-  private previousPosition: bigint | null = null;
+  private previousHash: string;
+  private previousPosition: bigint | null;
   private eventsChecked = 0;
   private firstBreak: ChainBreak | null = null;
+
+  /** `after`: the verified event the walk continues from (an incremental backup); absent: the genesis. */
+  constructor(after?: { position: bigint; hash: string }) {
+    this.previousHash = after?.hash ?? GENESIS_HASH;
+    this.previousPosition = after === undefined || after.position === 0n ? null : after.position;
+  }
 
   /** Feeds the next event; returns false once a break has been found. */
   check(event: RecordedEvent): boolean {

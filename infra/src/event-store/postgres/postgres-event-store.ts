@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { NewEvent, RecordedEvent } from '@neuroerp/schemas';
 import { EventStoreError } from '../errors';
+import { ChainVerifier } from '../hash-chain';
 import type {
   AppendOptions,
   AppendResult,
@@ -310,6 +311,106 @@ export class PostgresEventStore implements EventStore {
   }
 
   /** The recorded head of the hash chain: the last position and its hash. */
+  /**
+   * Restores recorded events exactly as they were (ids, positions, versions, hashes): the
+   * restore path of a backup, never a way to write new events. The events must continue
+   * the log where it ends (the first one's `prevHash` is the current head, positions
+   * follow without a gap, stream versions follow each stream's last one) and every hash
+   * must recompute; otherwise nothing is written and an IMPORT_REJECTED error says why.
+   * Subscribers are woken as for an append.
+   */
+  async importRecorded(events: readonly RecordedEvent[]): Promise<{ head: { position: bigint; hash: string } }> {
+    this.assertOpen();
+    const client = await this.pool.connect();
+    let released = false;
+    try {
+      const [, headResult] = (await client.query(
+        `begin; select position, hash from ${this.table('chain_head')} for update`,
+      )) as unknown as pg.QueryResult[];
+      const headRow = headResult?.rows[0] as { position: string; hash: string };
+      const head = { position: BigInt(headRow.position), hash: headRow.hash };
+      if (events.length === 0) {
+        await client.query('rollback');
+        return { head };
+      }
+      const verifier = new ChainVerifier(head);
+      let expectedPosition = head.position + 1n;
+      for (const event of events) {
+        if (event.globalPosition !== expectedPosition) {
+          throw importRejected(`position ${event.globalPosition} does not follow ${expectedPosition - 1n}`, event.globalPosition);
+        }
+        if (!verifier.check(event)) throw importRejected(`the hash chain breaks at position ${event.globalPosition}`, event.globalPosition);
+        expectedPosition += 1n;
+      }
+      const lastVersions = new Map<string, number>();
+      const firstVersions = new Map<string, number>();
+      for (const event of events) {
+        const last = lastVersions.get(event.streamId);
+        if (last !== undefined && event.streamVersion !== last + 1) {
+          throw importRejected(`stream ${event.streamId} version ${event.streamVersion} does not follow ${last}`, event.globalPosition);
+        }
+        if (last === undefined) firstVersions.set(event.streamId, event.streamVersion);
+        lastVersions.set(event.streamId, event.streamVersion);
+      }
+      const { rows } = await client.query<{ stream_id: string; version: string }>(
+        `select stream_id, version from ${this.table('streams')} where stream_id = any($1::text[])`,
+        [[...firstVersions.keys()]],
+      );
+      const currentVersions = new Map(rows.map((row) => [row.stream_id, Number(row.version)]));
+      for (const [streamId, first] of firstVersions) {
+        const current = currentVersions.get(streamId) ?? -1;
+        if (first !== current + 1) throw importRejected(`stream ${streamId} is at version ${current}; the import starts it at ${first}`, null);
+      }
+      const last = events[events.length - 1] as RecordedEvent;
+      const newHead = { position: last.globalPosition, hash: last.hash };
+      await client.query(
+        `with inserted as (
+           insert into ${this.table('events')}
+             (global_position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
+           select * from unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::int[],
+                                $7::jsonb[], $8::jsonb[], $9::timestamptz[], $10::text[], $11::text[])
+         ), streams as (
+           insert into ${this.table('streams')} (stream_id, version)
+           select * from unnest($12::text[], $13::bigint[])
+           on conflict (stream_id) do update set version = excluded.version
+         ), head as (
+           update ${this.table('chain_head')} set position = $14, hash = $15
+         )
+         select pg_notify($16, $14::text)`,
+        [
+          events.map((e) => e.globalPosition.toString()),
+          events.map((e) => e.eventId),
+          events.map((e) => e.streamId),
+          events.map((e) => e.streamVersion),
+          events.map((e) => e.type),
+          events.map((e) => e.schemaVersion),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+          events.map((e) => e.metadata.recordedAt),
+          events.map((e) => e.prevHash),
+          events.map((e) => e.hash),
+          [...lastVersions.keys()],
+          [...lastVersions.values()],
+          newHead.position.toString(),
+          newHead.hash,
+          this.channel,
+        ],
+      );
+      await client.query('commit');
+      this.knownHead = null;
+      this.knownStreamVersions.clear();
+      return { head: newHead };
+    } catch (error) {
+      await client.query('rollback').catch(() => {
+        client.release(true);
+        released = true;
+      });
+      throw error;
+    } finally {
+      if (!released) client.release();
+    }
+  }
+
   async readHead(): Promise<{ position: bigint; hash: string }> {
     const { rows } = await this.pool.query<{ position: string; hash: string }>(
       `select position, hash from ${this.table('chain_head')}`,
@@ -394,6 +495,10 @@ function eventColumns(plan: BatchPlan): unknown[] {
     plan.events.map((e) => e.prevHash),
     plan.events.map((e) => e.hash),
   ];
+}
+
+function importRejected(reason: string, position: bigint | null): EventStoreError {
+  return new EventStoreError('IMPORT_REJECTED', `The events cannot be restored: ${reason}.`, position === null ? {} : { position: position.toString() });
 }
 
 function toStoreError(error: unknown): unknown {
