@@ -97,7 +97,7 @@ describe('register → login → verify → refresh → reuse → logout', () =>
 
     const verified = await request(app).get('/api/auth/verify').set(bearer(first.accessToken));
     expect(verified.status).toBe(200);
-    expect(verified.body).toMatchObject({ active: true, userId: registered.body.user.userId, role: 'guest', permissions: ['finance:read', 'documents:read'] });
+    expect(verified.body).toMatchObject({ active: true, userId: registered.body.user.userId, role: 'guest', permissions: ['finance:read', 'documents:read', 'workflows:read'] });
 
     const refreshed = await request(app).post('/api/auth/refresh').send({ refreshToken: first.refreshToken });
     expect(refreshed.status).toBe(200);

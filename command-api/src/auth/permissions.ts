@@ -18,16 +18,27 @@ export const permissions = [
   'periods:grant_exception',
   'documents:read',
   'documents:write',
+  'workflows:read',
   'workflows:act',
+  'workflows:define',
+  'workflows:start',
   'audit:read',
   'users:read',
   'users:manage',
+  /** Start projection rebuilds (admin). */
+  'projections:manage',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
-const read: Permission[] = ['finance:read', 'documents:read'];
+const read: Permission[] = ['finance:read', 'documents:read', 'workflows:read'];
 
-/** What each role may do. `auditor` reads everything, including the audit trail, and changes nothing. */
+/**
+ * What each role may do. `auditor` reads everything, including the audit trail, and changes nothing.
+ * Workflows: everyone reads; approvers and accountants act on steps assigned to them (the
+ * decider checks the assignee); only admins publish definitions (`workflows:define`) and start
+ * instances over HTTP (`workflows:start`; process managers start them in-process), because
+ * the start names the maker, whom maker ≠ checker protects against.
+ */
 export const rolePermissions: Readonly<Record<Role, ReadonlySet<Permission>>> = Object.freeze({
   admin: new Set(permissions),
   user: new Set<Permission>([...read, 'finance:write', 'documents:write']),
@@ -41,6 +52,7 @@ export const rolePermissions: Readonly<Record<Role, ReadonlySet<Permission>>> = 
     'periods:manage',
     'periods:close',
     'documents:write',
+    'workflows:act',
   ]),
   approver: new Set<Permission>([...read, 'finance:approve', 'workflows:act']),
   auditor: new Set<Permission>([...read, 'audit:read', 'users:read']),
