@@ -1,6 +1,7 @@
 export * from './app';
 export * from './auth';
 export * from './http/security';
+export * from './http/json-depth';
 export * from './http/rate-limits';
 export * from './command-handling';
 export * from './http/errors';
@@ -9,3 +10,5 @@ export * from './http/validation';
 export * from './ledger';
 export * from './openapi';
 export * from './documents';
+export * from './process-managers';
+export * from './workflows';

@@ -75,6 +75,19 @@ export class DocumentCommands {
   }
 
   /**
+   * PostDocument: the invoice is final at its current version; the invoice process manager
+   * then drafts and submits its journal transaction and links it back (linkTransaction).
+   */
+  post(context: CommandContext, data: wire.PostDocumentBody, ifMatch: IfMatch): Promise<CommandOutcome<DocumentView>> {
+    return this.run(context, data.documentId, ifMatch, (now) => ({ type: 'PostDocument', data, metadata: { actor: context.actor, now } }));
+  }
+
+  /** LinkTransaction: records the journal transaction that books the posted document (the process manager's command). */
+  linkTransaction(context: CommandContext, data: wire.LinkTransactionBody): Promise<CommandOutcome<DocumentView>> {
+    return this.run(context, data.documentId, undefined, (now) => ({ type: 'LinkTransaction', data, metadata: { actor: context.actor, now } }));
+  }
+
+  /**
    * Stores the file content-addressed, then records `attachment_added` with its hash. The
    * command is decided once on the current state before the file is written, so that a refused
    * upload (deleted document, wrong type) leaves no file behind; a file whose event then fails

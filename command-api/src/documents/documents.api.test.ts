@@ -35,6 +35,7 @@ const create = (body: unknown, as: As = writer) => withKey(authed(request(bed.ap
 const put = (id: string, body: unknown, as: As = writer) => authed(request(bed.app).put(`/api/documents/${id}`), as).send(body as object);
 const remove = (id: string, body: unknown, as: As = writer) => authed(request(bed.app).delete(`/api/documents/${id}`), as).send(body as object);
 const get = (path: string, as: As = writer) => authed(request(bed.app).get(`/api/documents${path}`), as);
+const postDocument = (id: string, body: unknown, as: As = writer) => withKey(authed(request(bed.app).post(`/api/documents/${id}/post`), as), as).send(body as object);
 const upload = (id: string, bytes: Buffer, fileName: string, contentType: string, as: As = writer) =>
   withKey(authed(request(bed.app).post(`/api/documents/${id}/attachments`), as), as).attach('file', bytes, { filename: fileName, contentType });
 
@@ -205,6 +206,41 @@ describe('bad input: every row a 4xx with its code', () => {
   });
 });
 
+describe('posting an invoice', () => {
+  it('posts a sales invoice at its current version (200); it is final afterwards, and the same post again appends nothing', async () => {
+    const id = newId('posted');
+    expect((await create({ documentId: id, type: 'sales_invoice', content: invoice })).status).toBe(201);
+    const posted = await postDocument(id, { companyId: 'acme' });
+    expect(posted.status).toBe(200);
+    expect(posted.body).toMatchObject({ documentId: id, posting: { version: 1, companyId: 'acme', postingDate: invoice.issueDate, postedBy: 'alice' }, transactionId: null });
+    const again = await postDocument(id, { companyId: 'acme' });
+    expect({ status: again.status, streamVersion: again.body.streamVersion }).toEqual({ status: 200, streamVersion: posted.body.streamVersion });
+    expectProblem(await put(id, { content: { ...invoice, dueDate: '2025-05-01' }, reason: 'x' }, { ...writer, ifMatch: posted.headers.etag as string }), 409, 'DOCUMENT_ALREADY_POSTED');
+    expectProblem(await remove(id, { reason: 'x' }), 409, 'DOCUMENT_ALREADY_POSTED');
+    const events = await bed.store.readStream(`documents.document-${id}`, { maxCount: 10 });
+    expect(events.map((event) => event.type)).toEqual(['documents.document_created', 'documents.document_posted']);
+  });
+
+  it.each([
+    ['a deleted document', async () => postDocument(DELETED, { companyId: 'acme' }), 410, 'DOCUMENT_DELETED'],
+    [
+      'an order',
+      async () => {
+        const id = newId('order');
+        await create({ documentId: id, type: 'order', content: wire.exampleOrderContent });
+        return postDocument(id, { companyId: 'acme' });
+      },
+      422,
+      'DOCUMENT_NOT_POSTABLE',
+    ],
+    ['an unknown document', async () => postDocument('ghost', { companyId: 'acme' }), 404, 'DOCUMENT_NOT_FOUND'],
+    ['a missing companyId', async () => postDocument(ACTIVE, {}), 400, 'VALIDATION_FAILED'],
+    ['a role without finance:post', async () => postDocument(ACTIVE, { companyId: 'acme' }, { user: 'ulla', role: 'user' }), 403, 'FORBIDDEN'],
+  ] as const)('refuses %s', async (_name, send, status, code) => {
+    expectProblem(await send(), status, code);
+  });
+});
+
 describe('OpenAPI', () => {
   it('describes every documents route from the route table', () => {
     const { paths } = documentsOpenApi();
@@ -213,6 +249,7 @@ describe('OpenAPI', () => {
       '/api/documents/{documentId}',
       '/api/documents/{documentId}/attachments',
       '/api/documents/{documentId}/attachments/{sha256}',
+      '/api/documents/{documentId}/post',
       '/api/documents/{documentId}/versions',
       '/api/documents/{documentId}/versions/{version}',
     ]);

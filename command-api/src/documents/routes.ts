@@ -32,6 +32,7 @@ const attachmentParams = documentParams.extend({ sha256: wire.sha256HexSchema })
 
 export const updateDocumentRequestSchema = wire.updateDocumentBodySchema.omit({ documentId: true });
 export const deleteDocumentRequestSchema = wire.deleteDocumentBodySchema.omit({ documentId: true });
+export const postDocumentRequestSchema = wire.postDocumentBodySchema.omit({ documentId: true });
 
 type Answer = { outcome: CommandOutcome<DocumentView>; location?: string } | { resource: object; etag?: string } | { file: true };
 
@@ -111,6 +112,21 @@ export const documentsRoutes: readonly DocumentsRoute[] = [
     conditional: 'optional',
     errorCodes: ['DOCUMENT_NOT_FOUND', 'REASON_REQUIRED'],
     handle: async ({ params, body, context, ifMatch }, commands) => ({ outcome: await commands.delete(context, { ...body, ...params }, ifMatch) }),
+  }),
+  route({
+    method: 'post',
+    path: '/:documentId/post',
+    operationId: 'postDocument',
+    summary:
+      'Post a sales or purchase invoice: it becomes final (no updates, no deletion) and the invoice process manager books it as a journal transaction, shown as `transactionId` once linked.',
+    permission: 'finance:post',
+    params: documentParams,
+    body: postDocumentRequestSchema,
+    response: documentViewSchema,
+    successStatus: 200,
+    conditional: 'optional',
+    errorCodes: ['DOCUMENT_NOT_FOUND', 'DOCUMENT_DELETED', 'DOCUMENT_NOT_POSTABLE', 'DOCUMENT_ALREADY_POSTED'],
+    handle: async ({ params, body, context, ifMatch }, commands) => ({ outcome: await commands.post(context, { ...body, ...params }, ifMatch) }),
   }),
   route({
     method: 'get',

@@ -29,6 +29,12 @@ export const documentViewSchema = z.object({
   updatedAt: z.string(),
   attachments: z.array(attachmentViewSchema),
   deletion: z.object({ reason: z.string(), deletedBy: z.string(), deletedAt: z.string() }).nullable(),
+  /** Set once the invoice is posted: the version posted, the company and date it is booked on. */
+  posting: z
+    .object({ version: z.number().int(), companyId: z.string(), postingDate: z.string(), expenseAccountNumber: z.string().nullable(), postedBy: z.string(), postedAt: z.string() })
+    .nullable(),
+  /** The journal transaction that books the posted document, once the invoice process manager linked it. */
+  transactionId: z.string().nullable(),
 });
 export type DocumentView = z.infer<typeof documentViewSchema>;
 
@@ -70,5 +76,17 @@ export function documentView(state: documents.DocumentState): DocumentView {
       href: `/api/documents/${documentId}/attachments/${attachment.sha256}`,
     })),
     deletion: state.deletion === null ? null : { reason: state.deletion.reason, deletedBy: state.deletion.deletedBy, deletedAt: state.deletion.deletedAt },
+    posting:
+      state.posting === null
+        ? null
+        : {
+            version: state.posting.version,
+            companyId: state.posting.companyId,
+            postingDate: state.posting.postingDate,
+            expenseAccountNumber: state.posting.expenseAccountNumber,
+            postedBy: state.posting.postedBy,
+            postedAt: state.posting.postedAt,
+          },
+    transactionId: state.transactionId,
   };
 }

@@ -13,6 +13,7 @@ import { ledger as wire } from '@neuroerp/schemas';
 import { problem } from '../app';
 import type { CommandContext, CommandDefinition, CommandHandler, CommandResult, StreamReader, StreamSnapshot } from '../command-handling';
 import { HttpProblemError } from '../http/errors';
+import { transactionDraftHash } from './hash';
 import { fiscalYearModel, fiscalYearOfDate, readPosting, streams, type FiscalYearStreamState } from './streams';
 import {
   accountView,
@@ -285,12 +286,12 @@ export class LedgerCommands {
     return this.transactionOutcome(coordinates(result), snapshot, postingOf(read.fiscalYear, body.transactionId));
   }
 
-  /** SubmitTransaction or ApproveTransaction: both write the transaction stream. */
+  /** SubmitTransaction, ApproveTransaction or RejectTransaction: all write the transaction stream. */
   private async transactionStreamCommand(
     context: CommandContext,
     transactionId: string,
     ifMatch: IfMatch,
-    toCommand: (now: string) => journalTransaction.TransactionCommand,
+    toCommand: (now: string, state: journalTransaction.TransactionState, read: TransactionRead) => journalTransaction.TransactionCommand,
   ): Promise<CommandOutcome<TransactionView>> {
     const result = await this.handler.handle(
       {
@@ -298,7 +299,7 @@ export class LedgerCommands {
         read: (reader) => this.readTransaction(reader, transactionId),
         precondition: (transaction, read) =>
           assertIfMatch(ifMatch, transactionEtag(transaction.version, postingOf(read.fiscalYear, transactionId) !== null), transaction.version >= 0),
-        decide: (transaction, _read, now) => journalTransaction.decide(toCommand(now), transaction.state),
+        decide: (transaction, read, now) => journalTransaction.decide(toCommand(now, transaction.state, read), transaction.state),
       },
       context,
     );
@@ -310,8 +311,34 @@ export class LedgerCommands {
     return this.transactionStreamCommand(context, transactionId, ifMatch, (now) => command('SubmitTransaction', { transactionId }, context, now));
   }
 
-  approveTransaction(context: CommandContext, transactionId: string, ifMatch: IfMatch): Promise<CommandOutcome<TransactionView>> {
-    return this.transactionStreamCommand(context, transactionId, ifMatch, (now) => command('ApproveTransaction', { transactionId }, context, now));
+  /**
+   * ApproveTransaction, recording the hash of the draft as it is (transactionDraftHash). With
+   * `approvedHash` (what the approver looked at), a different current hash is refused with
+   * APPROVED_HASH_MISMATCH: nobody approves something other than what they saw.
+   */
+  approveTransaction(context: CommandContext, transactionId: string, ifMatch: IfMatch, approvedHash?: string): Promise<CommandOutcome<TransactionView>> {
+    return this.transactionStreamCommand(context, transactionId, ifMatch, (now, state) => {
+      const currentHash = state.draft === null ? undefined : transactionDraftHash(state.draft);
+      if (approvedHash !== undefined && currentHash !== undefined && approvedHash !== currentHash) {
+        fail('APPROVED_HASH_MISMATCH', `Transaction ${transactionId} is not the draft that was approved.`, { transactionId, approvedHash, currentHash });
+      }
+      return command('ApproveTransaction', { transactionId, ...(currentHash !== undefined ? { approvedHash: currentHash } : {}) }, context, now);
+    });
+  }
+
+  /**
+   * RejectTransaction: the submitted transaction returns to draft with the reason. A
+   * transaction that is posted already (below the threshold it may be posted while submitted)
+   * is TRANSACTION_ALREADY_POSTED.
+   */
+  rejectTransaction(context: CommandContext, body: wire.RejectTransactionBody, ifMatch: IfMatch): Promise<CommandOutcome<TransactionView>> {
+    const reasoned = { ...context, reason: body.reason };
+    return this.transactionStreamCommand(reasoned, body.transactionId, ifMatch, (now, _state, read) => {
+      if (postingOf(read.fiscalYear, body.transactionId) !== null) {
+        fail('TRANSACTION_ALREADY_POSTED', `Transaction ${body.transactionId} is posted; posted transactions never change.`, { transactionId: body.transactionId });
+      }
+      return command('RejectTransaction', body, reasoned, now);
+    });
   }
 
   /** PostTransaction: reads the transaction and the chart, appends to the fiscal year of the posting date. */

@@ -3,3 +3,4 @@ export { createLedgerRouter, ledgerRoutes, commandContext, draftTransactionReque
 export { chartModel, fiscalYearModel, transactionModel, fiscalYearOfDate, readPosting, streams as ledgerStreams, type FiscalYearStreamState } from './streams';
 export * from './views';
 export { createLedgerCommandHandler } from './handler';
+export { transactionDraftHash } from './hash';

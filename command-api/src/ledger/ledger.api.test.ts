@@ -238,6 +238,34 @@ describe('transaction routes', () => {
     expectProblem(await post(`/transactions/${id}/reverse`, { ...reversal, reversalTransactionId: `${id}-rev2` }), 409, 'TRANSACTION_ALREADY_REVERSED');
   });
 
+  it('rejects a submitted transaction back to draft with the reason; it is resubmitted and approved with the hash of its draft', async () => {
+    const id = newId('tx');
+    await post('/transactions', { ...twoLineDraft(id, 'acme', `${YEAR}-02-20`, '30000.00'), submit: true });
+    const rejected = await post(`/transactions/${id}/reject`, { reason: 'wrong revenue account' }, approver);
+    expectCommandResponse(rejected, 200);
+    expect(rejected.body).toMatchObject({ status: 'draft', submittedBy: null, rejection: { rejectedBy: 'bob', reason: 'wrong revenue account' } });
+    const events = await bed.store.readStream(`ledger.transaction-${id}`, { maxCount: 10 });
+    expect(events.map((event) => event.type)).toEqual(['ledger.transaction_drafted', 'ledger.transaction_submitted', 'ledger.transaction_rejected']);
+    expect(events[2]?.data).toEqual({ transactionId: id, rejectedBy: 'bob', reason: 'wrong revenue account' });
+    expect(events[2]?.metadata.reason).toBe('wrong revenue account');
+    expectProblem(await post(`/transactions/${id}/approve`, {}, approver), 422, 'TRANSACTION_NOT_SUBMITTED');
+
+    await post(`/transactions/${id}/submit`, {});
+    const { draftHash } = (await get(`/transactions/${id}`)).body as { draftHash: string };
+    expect(draftHash).toMatch(/^[0-9a-f]{64}$/);
+    expectProblem(await post(`/transactions/${id}/approve`, { approvedHash: 'f'.repeat(64) }, approver), 422, 'APPROVED_HASH_MISMATCH');
+    const approved = await post(`/transactions/${id}/approve`, { approvedHash: draftHash }, approver);
+    expect(approved.body).toMatchObject({ status: 'approved', approvedBy: 'bob', approvedHash: draftHash, rejection: { reason: 'wrong revenue account' } });
+    const [, , , , approvedEvent] = await bed.store.readStream(`ledger.transaction-${id}`, { maxCount: 10 });
+    expect(approvedEvent?.data).toEqual({ transactionId: id, approvedBy: 'bob', approvedHash: draftHash });
+  });
+
+  it('an approval without a hash records the hash of the draft as it is', async () => {
+    const id = await draftSubmitted('40000.00');
+    const approved = await post(`/transactions/${id}/approve`, {}, approver);
+    expect(approved.body.approvedHash).toBe(approved.body.draftHash);
+  });
+
   it('GET of an unknown transaction is 404 TRANSACTION_NOT_FOUND', async () => {
     expectProblem(await get('/transactions/nope'), 404, 'TRANSACTION_NOT_FOUND');
   });
@@ -366,6 +394,25 @@ describe('bad input: every row is a 4xx with its code, never a 500', () => {
       await post('/transactions', twoLineDraft(id, 'acme', `${YEAR}-03-01`));
       return post(`/transactions/${id}/post`, {});
     }, 422, 'TRANSACTION_NOT_SUBMITTED'],
+    [
+      'rejecting one\'s own submission',
+      async () => post(`/transactions/${await draftSubmitted('50000.00')}/reject`, { reason: 'no' }, { user: 'alice', role: 'admin' }),
+      422,
+      'APPROVER_IS_SUBMITTER',
+    ],
+    ['rejecting without a reason', async () => post(`/transactions/${await draftSubmitted()}/reject`, { reason: '  ' }, approver), 400, 'VALIDATION_FAILED'],
+    ['rejecting as an accountant', async () => post(`/transactions/${await draftSubmitted()}/reject`, { reason: 'no' }), 403, 'FORBIDDEN'],
+    [
+      'rejecting a posted transaction',
+      async () => {
+        const id = newId('bad');
+        await post('/transactions', { ...twoLineDraft(id, 'acme', `${YEAR}-03-01`), post: true });
+        return post(`/transactions/${id}/reject`, { reason: 'too late' }, approver);
+      },
+      409,
+      'TRANSACTION_ALREADY_POSTED',
+    ],
+    ['an approved hash that is not a SHA-256', async () => post(`/transactions/${await draftSubmitted()}/approve`, { approvedHash: 'abc' }, approver), 400, 'VALIDATION_FAILED'],
     ['a period number out of range', () => post(`/fiscal-years/${YEAR}/periods/13/close`, { companyId: 'acme' }), 400, 'VALIDATION_FAILED'],
     ['a year that is not a number', () => post('/fiscal-years/abc/periods/1/close', { companyId: 'acme' }), 400, 'VALIDATION_FAILED'],
     ['GET without companyId', () => get('/accounts/1200'), 400, 'VALIDATION_FAILED'],

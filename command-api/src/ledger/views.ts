@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { chartOfAccounts, fiscalYear, formatMinor, type journalTransaction } from '@neuroerp/domains';
 import { ledger as wire } from '@neuroerp/schemas';
+import { transactionDraftHash } from './hash';
 
 /**
  * The resources the ledger command routes answer with, as zod schemas (they feed the OpenAPI
@@ -61,6 +62,12 @@ export const transactionViewSchema = z.object({
   draftedBy: z.string(),
   submittedBy: z.string().nullable(),
   approvedBy: z.string().nullable(),
+  /** The hash of the draft as it is (SHA-256 of its canonical JSON): what an approver approves. */
+  draftHash: z.string(),
+  /** The hash of the draft the approval recorded, if it recorded one. */
+  approvedHash: z.string().nullable(),
+  /** The most recent rejection (the transaction went back to draft then). */
+  rejection: z.object({ rejectedBy: z.string(), reason: z.string() }).nullable(),
   posting: z.object({ fiscalYearStreamId: z.string(), period: z.number().int(), voucherNumber: z.number().int() }).nullable(),
   reversal: z.object({ reversalTransactionId: z.string(), reversalPostingDate: z.string(), reason: z.string(), reversedBy: z.string() }).nullable(),
 });
@@ -96,6 +103,9 @@ export function transactionView(state: journalTransaction.TransactionState, post
     draftedBy: draft.draftedBy,
     submittedBy: state.submittedBy,
     approvedBy: state.approvedBy,
+    draftHash: transactionDraftHash(draft),
+    approvedHash: state.approvedHash,
+    rejection: state.rejection === null ? null : { rejectedBy: state.rejection.rejectedBy, reason: state.rejection.reason },
     posting,
     reversal: state.reversal === null ? null : { ...state.reversal },
   };

@@ -13,6 +13,11 @@ import { fail } from './errors';
  *   stay in the stream and remain readable.
  * - *deleted*: a tombstone. The document leaves lists and search; its history stays for
  *   audit. Every command on it is then DOCUMENT_DELETED (a repeated delete is a no-op).
+ * - *posted*: an invoice is final at its current version and is booked in the ledger of a
+ *   company (the invoice process manager drafts and submits the journal transaction). A posted
+ *   document takes no updates and cannot be deleted; attachments may still be added.
+ * - *transaction linked*: the journal transaction that books the posted document; one per
+ *   document, recorded once.
  * - *attachment added*: a file stored content-addressed under its SHA-256 elsewhere; the event
  *   records the hash, so a file changed later is detected when it is read.
  *
@@ -41,26 +46,36 @@ export interface DocumentState {
   versions: DocumentVersionSummary[];
   attachments: wire.AttachmentAdded[];
   deletion: wire.DocumentDeleted | null;
+  posting: wire.DocumentPosted | null;
+  /** The journal transaction that books the document, once linked. */
+  transactionId: string | null;
 }
+
+/** Document types that are posted to the ledger. */
+export const POSTABLE_TYPES: readonly wire.DocumentType[] = ['sales_invoice', 'purchase_invoice'];
 
 export type CreateDocument = Command<'CreateDocument', wire.CreateDocumentBody>;
 export type UpdateDocument = Command<'UpdateDocument', wire.UpdateDocumentBody>;
 export type DeleteDocument = Command<'DeleteDocument', wire.DeleteDocumentBody>;
 export type AddAttachment = Command<'AddAttachment', wire.AddAttachmentBody>;
-export type DocumentCommand = CreateDocument | UpdateDocument | DeleteDocument | AddAttachment;
+export type PostDocument = Command<'PostDocument', wire.PostDocumentBody>;
+export type LinkTransaction = Command<'LinkTransaction', wire.LinkTransactionBody>;
+export type DocumentCommand = CreateDocument | UpdateDocument | DeleteDocument | AddAttachment | PostDocument | LinkTransaction;
 
 export type DocumentEvent =
   | { type: 'documents.document_created'; data: wire.DocumentCreated }
   | { type: 'documents.document_updated'; data: wire.DocumentUpdated }
   | { type: 'documents.document_deleted'; data: wire.DocumentDeleted }
-  | { type: 'documents.attachment_added'; data: wire.AttachmentAdded };
+  | { type: 'documents.attachment_added'; data: wire.AttachmentAdded }
+  | { type: 'documents.document_posted'; data: wire.DocumentPosted }
+  | { type: 'documents.transaction_linked'; data: wire.TransactionLinked };
 
 export function documentStreamId(documentId: string): string {
   return `documents.document-${documentId}`;
 }
 
 export function initialState(): DocumentState {
-  return { status: 'none', documentId: null, type: null, version: 0, content: null, metadata: {}, versions: [], attachments: [], deletion: null };
+  return { status: 'none', documentId: null, type: null, version: 0, content: null, metadata: {}, versions: [], attachments: [], deletion: null, posting: null, transactionId: null };
 }
 
 /**
@@ -102,6 +117,17 @@ function assertActive(state: DocumentState, documentId: string): void {
   if (state.status === 'deleted') fail('DOCUMENT_DELETED', `Document ${documentId} is deleted.`, { documentId });
 }
 
+function assertNotPosted(state: DocumentState, documentId: string): void {
+  if (state.posting !== null) fail('DOCUMENT_ALREADY_POSTED', `Document ${documentId} is posted; it no longer changes.`, { documentId });
+}
+
+/** The issue date of an invoice's content: the default posting date. */
+function issueDateOf(content: Record<string, unknown> | null): string {
+  const issueDate = content?.issueDate;
+  if (typeof issueDate !== 'string') throw new Error('a postable document without an issueDate passed content validation');
+  return issueDate;
+}
+
 export function decide(command: DocumentCommand, state: DocumentState): DocumentEvent[] {
   const { type, data, metadata: commandMetadata } = command;
   const by = commandMetadata.actor.userId;
@@ -122,6 +148,7 @@ export function decide(command: DocumentCommand, state: DocumentState): Document
     case 'UpdateDocument': {
       assertActive(state, data.documentId);
       const reason = requireReason(data.reason, 'Updating');
+      assertNotPosted(state, data.documentId);
       const content = validateContent(state.type as wire.DocumentType, data.content);
       const metadata = data.metadata === undefined ? state.metadata : validateMetadata(data.metadata);
       // The same content and metadata again is a retry, not a new version.
@@ -134,6 +161,7 @@ export function decide(command: DocumentCommand, state: DocumentState): Document
     case 'DeleteDocument': {
       if (state.status === 'none') return fail('DOCUMENT_NOT_FOUND', `Document ${data.documentId} does not exist.`, { documentId: data.documentId });
       if (state.status === 'deleted') return [];
+      assertNotPosted(state, data.documentId);
       const reason = requireReason(data.reason, 'Deleting');
       return [{ type: 'documents.document_deleted', data: { documentId: data.documentId, reason, deletedBy: by, deletedAt: at } }];
     }
@@ -159,6 +187,40 @@ export function decide(command: DocumentCommand, state: DocumentState): Document
           data: { documentId: data.documentId, sha256: data.sha256, fileName: data.fileName, contentType: declared, sizeBytes: data.sizeBytes, addedBy: by, addedAt: at },
         },
       ];
+    }
+    case 'PostDocument': {
+      assertActive(state, data.documentId);
+      const documentType = state.type as wire.DocumentType;
+      if (!POSTABLE_TYPES.includes(documentType)) {
+        return fail('DOCUMENT_NOT_POSTABLE', `A ${documentType} is not posted to the ledger; only invoices are.`, { documentId: data.documentId, type: documentType });
+      }
+      if (data.expenseAccountNumber !== undefined && documentType !== 'purchase_invoice') {
+        return fail('DOCUMENT_NOT_POSTABLE', 'Only a purchase invoice takes an expense account.', { documentId: data.documentId, type: documentType });
+      }
+      const posting = {
+        companyId: data.companyId,
+        postingDate: data.postingDate ?? issueDateOf(state.content),
+        expenseAccountNumber: data.expenseAccountNumber ?? null,
+      };
+      if (state.posting !== null) {
+        // Posting again with the same settings is a retry; other settings are refused.
+        const { companyId, postingDate, expenseAccountNumber } = state.posting;
+        if (canonicalJson({ companyId, postingDate, expenseAccountNumber }) === canonicalJson(posting)) return [];
+        return fail('DOCUMENT_ALREADY_POSTED', `Document ${data.documentId} was posted with other settings.`, { documentId: data.documentId });
+      }
+      return [{ type: 'documents.document_posted', data: { documentId: data.documentId, type: documentType, version: state.version, ...posting, postedBy: by, postedAt: at } }];
+    }
+    case 'LinkTransaction': {
+      assertActive(state, data.documentId);
+      if (state.posting === null) return fail('DOCUMENT_NOT_POSTED', `Document ${data.documentId} is not posted.`, { documentId: data.documentId });
+      if (state.transactionId === data.transactionId) return [];
+      if (state.transactionId !== null) {
+        return fail('DOCUMENT_TRANSACTION_ALREADY_LINKED', `Document ${data.documentId} is booked by transaction ${state.transactionId}.`, {
+          documentId: data.documentId,
+          transactionId: state.transactionId,
+        });
+      }
+      return [{ type: 'documents.transaction_linked', data: { documentId: data.documentId, transactionId: data.transactionId, linkedBy: by, linkedAt: at } }];
     }
     default:
       return assertNever(type);
@@ -192,6 +254,10 @@ export function evolve(state: DocumentState, event: { type: string; data: unknow
       return { ...state, status: 'deleted', deletion: known.data };
     case 'documents.attachment_added':
       return { ...state, attachments: [...state.attachments, known.data] };
+    case 'documents.document_posted':
+      return { ...state, posting: known.data };
+    case 'documents.transaction_linked':
+      return { ...state, transactionId: known.data.transactionId };
     default:
       return state;
   }

@@ -124,6 +124,44 @@ describe('document decider', () => {
   });
 });
 
+describe('posting and the ledger link', () => {
+  const post = (overrides: Partial<wire.PostDocumentBody> = {}): DocumentCommand => ({ type: 'PostDocument', data: { documentId: 'doc-1', companyId: 'acme', ...overrides }, metadata: bob });
+  const posted: DocumentEvent = {
+    type: 'documents.document_posted',
+    data: { documentId: 'doc-1', type: 'sales_invoice', version: 1, companyId: 'acme', postingDate: '2025-03-10', expenseAccountNumber: null, postedBy: 'bob', postedAt: LATER },
+  };
+  const link = (transactionId = 'tx-1'): DocumentCommand => ({ type: 'LinkTransaction', data: { documentId: 'doc-1', transactionId }, metadata: alice });
+  const linked: DocumentEvent = { type: 'documents.transaction_linked', data: { documentId: 'doc-1', transactionId: 'tx-1', linkedBy: 'alice', linkedAt: NOW } };
+  const otherCreated = (type: wire.DocumentType, content: unknown): DocumentEvent => ({
+    type: 'documents.document_created',
+    data: { ...(created.data as wire.DocumentCreated), type, content: content as Record<string, unknown> },
+  });
+
+  it('posts an invoice at its current version, dated at its issue date by default', () => spec.given([created]).when(post()).then([posted]));
+  it('posts on an explicit date', () =>
+    spec.given([created]).when(post({ postingDate: '2025-03-31' })).then([{ ...posted, data: { ...(posted.data as wire.DocumentPosted), postingDate: '2025-03-31' } } as DocumentEvent]));
+  it('posts the latest version', () =>
+    spec.given([created, updated]).when(post()).then([{ ...posted, data: { ...(posted.data as wire.DocumentPosted), version: 2 } } as DocumentEvent]));
+  it('repeats the same posting without an event', () => spec.given([created, posted]).when(post()).thenNothingHappened());
+  it('links the booking transaction once; the same link again changes nothing', () => {
+    spec.given([created, posted]).when(link()).then([linked]);
+    spec.given([created, posted, linked]).when(link()).thenNothingHappened();
+    expect([created, posted, linked].reduce(evolve, initialState())).toMatchObject({ transactionId: 'tx-1', posting: posted.data });
+  });
+
+  it.each<[string, DocumentEvent[], DocumentCommand, string]>([
+    ['posting an order', [otherCreated('order', wire.exampleOrderContent)], post(), 'DOCUMENT_NOT_POSTABLE'],
+    ['an expense account on a sales invoice', [created], post({ expenseAccountNumber: '4200' }), 'DOCUMENT_NOT_POSTABLE'],
+    ['posting again with another company', [created, posted], post({ companyId: 'other' }), 'DOCUMENT_ALREADY_POSTED'],
+    ['updating a posted invoice', [created, posted], update(), 'DOCUMENT_ALREADY_POSTED'],
+    ['deleting a posted invoice', [created, posted], remove('Dublette'), 'DOCUMENT_ALREADY_POSTED'],
+    ['posting a deleted document', [created, deleted], post(), 'DOCUMENT_DELETED'],
+    ['posting an unknown document', [], post(), 'DOCUMENT_NOT_FOUND'],
+    ['linking an unposted document', [created], link(), 'DOCUMENT_NOT_POSTED'],
+    ['linking a second transaction', [created, posted, linked], link('tx-2'), 'DOCUMENT_TRANSACTION_ALREADY_LINKED'],
+  ])('refuses %s', (_name, given, when, code) => spec.given(given).when(when).thenThrows(code));
+});
+
 describe('magic bytes', () => {
   const bytes = (...values: number[]) => Uint8Array.from(values);
   const ascii = (text: string) => Uint8Array.from(Buffer.from(text, 'utf8'));

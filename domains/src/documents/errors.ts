@@ -25,6 +25,20 @@ export const DOCUMENTS_ERROR_CODES = {
 
 export type DocumentsErrorCode = keyof typeof DOCUMENTS_ERROR_CODES;
 
+/**
+ * Codes of posting and ledger links (issue 4). Kept apart from DOCUMENTS_ERROR_CODES because
+ * command-api's DOCUMENTS_ERROR_STATUS table must list every code there; until it takes these
+ * in, their HTTP status follows domainErrorStatus's shape rule (`_ALREADY_` 409, else 422).
+ */
+export const DOCUMENTS_POSTING_ERROR_CODES = {
+  DOCUMENT_NOT_POSTABLE: 'Only sales and purchase invoices are posted to the ledger.',
+  DOCUMENT_ALREADY_POSTED: 'The document is posted: it takes no updates and cannot be deleted; posting it with other settings is refused.',
+  DOCUMENT_NOT_POSTED: 'Only a posted document is linked to a journal transaction.',
+  DOCUMENT_TRANSACTION_ALREADY_LINKED: 'The document is linked to another journal transaction already.',
+} as const;
+
+export type DocumentsPostingErrorCode = keyof typeof DOCUMENTS_POSTING_ERROR_CODES;
+
 /** Throws the DomainError for `code`; the return type lets callers write `return fail(...)`. */
 export function fail(code: DocumentsErrorCode | string, message: string, details: Record<string, string | number | boolean | null> = {}): never {
   throw new DomainError<string>(code, message, details);

@@ -3,6 +3,7 @@ import { decidePost, decidePostReversal, decideReversal } from './posting';
 import * as fiscalYear from './fiscal-years/fiscal-year';
 import { decideCloseFiscalYear } from './fiscal-years/year-end';
 import { allPeriodsClosed, chart, chartEvents, COMPANY_ID, fiscalYearOpened, fold, meta, periodEvent, transactionEvents, transactionState } from './test-support';
+import * as journalTransaction from './transactions/transaction';
 import type { LedgerEvent } from './types';
 
 /** Every event the deciders produce matches its catalogue schema and survives JSON unchanged. */
@@ -19,6 +20,8 @@ describe('ledger events against the catalogue', () => {
     data: { companyId: COMPANY_ID, year: 2025, balances: [{ accountNumber: '1200', balance: '100.00' }, { accountNumber: '8400', balance: '-100.00' }], closingTransactionId: 'c', openingBalanceTransactionId: 'o' },
     metadata: meta(),
   });
+  const submittedTx = transactionState(transactionEvents(undefined, { submittedBy: 'alice' }));
+  const rejection = journalTransaction.decide({ type: 'RejectTransaction', data: { transactionId: 'tx-1', reason: 'wrong account' }, metadata: meta('bob') }, submittedTx);
   const events: LedgerEvent[] = [
     ...chartEvents,
     { type: 'ledger.account_blocked', data: { companyId: COMPANY_ID, accountNumber: '1000', reason: 'audit', blockedBy: 'root' } },
@@ -33,6 +36,7 @@ describe('ledger events against the catalogue', () => {
     { type: 'ledger.period_reopened', data: { companyId: COMPANY_ID, year: 2025, period: 1, reopenedBy: 'root' } },
     periodEvent('ledger.period_closed', 1),
     ...txEvents,
+    ...rejection,
     posted,
     ...claims,
     ...reversal,

@@ -64,7 +64,19 @@ export const LEDGER_ERROR_CODES = {
 
 export type LedgerErrorCode = keyof typeof LEDGER_ERROR_CODES;
 
+/**
+ * Codes of the approval workflow (issue 4): rejection and approved hashes. Kept apart from
+ * LEDGER_ERROR_CODES because command-api's LEDGER_ERROR_STATUS table must list every code
+ * there; until it takes these in, their HTTP status follows domainErrorStatus's shape rule (422).
+ */
+export const LEDGER_APPROVAL_ERROR_CODES = {
+  REJECTION_REASON_REQUIRED: 'A rejection needs a non-empty reason.',
+  APPROVED_HASH_MISMATCH: 'The hash the approver approved is not the hash of the transaction draft as it is now.',
+} as const;
+
+export type LedgerApprovalErrorCode = keyof typeof LEDGER_APPROVAL_ERROR_CODES;
+
 /** Throws the DomainError for `code`; the return type lets callers write `return fail(...)`. */
-export function fail(code: LedgerErrorCode, message: string, details: Record<string, string | number | boolean | null> = {}): never {
-  throw new DomainError<LedgerErrorCode>(code, message, details);
+export function fail(code: LedgerErrorCode | LedgerApprovalErrorCode, message: string, details: Record<string, string | number | boolean | null> = {}): never {
+  throw new DomainError<LedgerErrorCode | LedgerApprovalErrorCode>(code, message, details);
 }

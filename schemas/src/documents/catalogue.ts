@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { attachmentAddedSchema, documentCreatedSchema, documentDeletedSchema, documentUpdatedSchema } from './documents';
+import { attachmentAddedSchema, documentCreatedSchema, documentDeletedSchema, documentPostedSchema, documentUpdatedSchema, transactionLinkedSchema } from './documents';
 
 export interface DocumentsEventCatalogueEntry {
   schemaVersion: number;
@@ -18,6 +18,10 @@ export const documentsEventCatalogue = {
   'documents.document_updated': { schemaVersion: 1, schema: documentUpdatedSchema, stream: 'documents.document' },
   'documents.document_deleted': { schemaVersion: 1, schema: documentDeletedSchema, stream: 'documents.document' },
   'documents.attachment_added': { schemaVersion: 1, schema: attachmentAddedSchema, stream: 'documents.document' },
+  /** The seed's `document.posted`. */
+  'documents.document_posted': { schemaVersion: 1, schema: documentPostedSchema, stream: 'documents.document' },
+  /** The seed's `document.transaction_linked`. */
+  'documents.transaction_linked': { schemaVersion: 1, schema: transactionLinkedSchema, stream: 'documents.document' },
 } as const satisfies Record<string, DocumentsEventCatalogueEntry>;
 
 export type DocumentsEventType = keyof typeof documentsEventCatalogue;

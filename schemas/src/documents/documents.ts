@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, REASON_LENGTH_MAX, timestampSchema } from '../ledger/primitives';
+import { accountNumberSchema, idSchema, isoDateSchema, REASON_LENGTH_MAX, timestampSchema } from '../ledger/primitives';
 import { documentTypeSchema } from './content';
 
 /** Free key/value metadata of a document: bounded in keys, key length, value length and total size. */
@@ -77,6 +77,23 @@ export const addAttachmentBodySchema = z.object({
 });
 export type AddAttachmentBody = z.infer<typeof addAttachmentBodySchema>;
 
+/**
+ * Posting makes an invoice final: its current version is what the books record. `companyId`
+ * names the company whose ledger books it; `postingDate` defaults to the invoice's issue date;
+ * `expenseAccountNumber` (purchase invoices only) replaces the default goods-received account.
+ */
+export const postDocumentBodySchema = z.object({
+  documentId: idSchema,
+  companyId: idSchema,
+  postingDate: isoDateSchema.optional(),
+  expenseAccountNumber: accountNumberSchema.optional(),
+});
+export type PostDocumentBody = z.infer<typeof postDocumentBodySchema>;
+
+/** Records the journal transaction that books a posted document (issued by the invoice process manager). */
+export const linkTransactionBodySchema = z.object({ documentId: idSchema, transactionId: idSchema });
+export type LinkTransactionBody = z.infer<typeof linkTransactionBodySchema>;
+
 // ---- events --------------------------------------------------------------------------------
 
 /** Version 1 of a document: its type never changes afterwards. */
@@ -123,3 +140,28 @@ export const attachmentAddedSchema = z.object({
   addedAt: timestampSchema,
 });
 export type AttachmentAdded = z.infer<typeof attachmentAddedSchema>;
+
+/**
+ * The document (an invoice) is final at content `version`: it takes no more updates and cannot
+ * be deleted; the invoice process manager books it in the ledger of `companyId`.
+ */
+export const documentPostedSchema = z.object({
+  documentId: idSchema,
+  type: documentTypeSchema,
+  version: z.number().int().min(1),
+  companyId: idSchema,
+  postingDate: isoDateSchema,
+  expenseAccountNumber: accountNumberSchema.nullable(),
+  postedBy: z.string().min(1),
+  postedAt: timestampSchema,
+});
+export type DocumentPosted = z.infer<typeof documentPostedSchema>;
+
+/** The journal transaction that books the posted document; at most one per document. */
+export const transactionLinkedSchema = z.object({
+  documentId: idSchema,
+  transactionId: idSchema,
+  linkedBy: z.string().min(1),
+  linkedAt: timestampSchema,
+});
+export type TransactionLinked = z.infer<typeof transactionLinkedSchema>;

@@ -12,6 +12,7 @@ import {
   transactionApprovedSchema,
   transactionDraftedSchema,
   transactionPostedSchema,
+  transactionRejectedSchema,
   transactionReversedSchema,
   transactionSubmittedSchema,
 } from './transactions';
@@ -36,6 +37,7 @@ export const ledgerEventCatalogue = {
   'ledger.transaction_drafted': { schemaVersion: 1, schema: transactionDraftedSchema, stream: 'ledger.transaction' },
   'ledger.transaction_submitted': { schemaVersion: 1, schema: transactionSubmittedSchema, stream: 'ledger.transaction' },
   'ledger.transaction_approved': { schemaVersion: 1, schema: transactionApprovedSchema, stream: 'ledger.transaction' },
+  'ledger.transaction_rejected': { schemaVersion: 1, schema: transactionRejectedSchema, stream: 'ledger.transaction' },
   'ledger.transaction_reversed': { schemaVersion: 1, schema: transactionReversedSchema, stream: 'ledger.transaction' },
   'ledger.transaction_posted': { schemaVersion: 1, schema: transactionPostedSchema, stream: 'ledger.fiscal_year' },
   'ledger.fiscal_year_opened': { schemaVersion: 1, schema: fiscalYearOpenedSchema, stream: 'ledger.fiscal_year' },

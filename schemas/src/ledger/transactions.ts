@@ -76,8 +76,25 @@ export type DraftTransactionBody = z.infer<typeof draftTransactionBodySchema>;
 export const submitTransactionBodySchema = z.object({ transactionId: idSchema });
 export type SubmitTransactionBody = z.infer<typeof submitTransactionBodySchema>;
 
-export const approveTransactionBodySchema = z.object({ transactionId: idSchema });
+/** SHA-256 (64 lower-case hex digits) of the canonical JSON of a transaction's draft: what an approver saw. */
+export const transactionHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a transaction hash is 64 lower-case hex digits (SHA-256)');
+
+export const approveTransactionBodySchema = z.object({
+  transactionId: idSchema,
+  /**
+   * The hash of the draft the approver approved. The command API computes the hash of the
+   * current draft and refuses a different one (APPROVED_HASH_MISMATCH); the event records it.
+   */
+  approvedHash: transactionHashSchema.optional(),
+});
 export type ApproveTransactionBody = z.infer<typeof approveTransactionBodySchema>;
+
+/** A checker refuses a submitted transaction: it returns to draft with the reason. */
+export const rejectTransactionBodySchema = z.object({
+  transactionId: idSchema,
+  reason: z.string().trim().min(1).max(REASON_LENGTH_MAX),
+});
+export type RejectTransactionBody = z.infer<typeof rejectTransactionBodySchema>;
 
 export const postTransactionBodySchema = z.object({ transactionId: idSchema });
 export type PostTransactionBody = z.infer<typeof postTransactionBodySchema>;
@@ -124,8 +141,13 @@ export type TransactionDrafted = z.infer<typeof transactionDraftedSchema>;
 export const transactionSubmittedSchema = z.object({ transactionId: idSchema, submittedBy: z.string().min(1) });
 export type TransactionSubmitted = z.infer<typeof transactionSubmittedSchema>;
 
-export const transactionApprovedSchema = z.object({ transactionId: idSchema, approvedBy: z.string().min(1) });
+/** `approvedHash` (absent in events recorded before it existed) is the hash of the draft that was approved. */
+export const transactionApprovedSchema = z.object({ transactionId: idSchema, approvedBy: z.string().min(1), approvedHash: transactionHashSchema.optional() });
 export type TransactionApproved = z.infer<typeof transactionApprovedSchema>;
+
+/** The submitted transaction is back in draft: it may be submitted again (its lines never change). */
+export const transactionRejectedSchema = z.object({ transactionId: idSchema, rejectedBy: z.string().min(1), reason: z.string().min(1).max(REASON_LENGTH_MAX) });
+export type TransactionRejected = z.infer<typeof transactionRejectedSchema>;
 
 /**
  * Stream `ledger.transaction-<transactionId>` of the ORIGINAL: the original is reversed by

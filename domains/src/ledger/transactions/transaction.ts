@@ -12,7 +12,11 @@ import { toDraftLines } from './lines';
  *   under the same id with other data is TRANSACTION_EXISTS_WITH_DIFFERENT_DATA).
  * - *submitted*: the maker declares it ready; it may now be posted if it is below the
  *   approval threshold, or approved.
- * - *approved*: a checker other than the submitter agreed.
+ * - *approved*: a checker other than the submitter agreed, recording the hash of the draft
+ *   they approved when the command carries it.
+ * - *rejected*: a checker other than the submitter refused it with a reason; the transaction
+ *   is a draft again (status 'draft', no submitter) and may be submitted again. Its lines
+ *   never change, so a new submission asks for approval of the same draft.
  * - *posted* is NOT recorded here: posting happens on the fiscal-year stream
  *   (`ledger.transaction_posted`), where it is serialized with period closing and the
  *   voucher counter (docs/adr/0004-ledger-aggregates.md).
@@ -27,6 +31,10 @@ export interface TransactionState {
   draft: wire.TransactionDrafted | null;
   submittedBy: string | null;
   approvedBy: string | null;
+  /** The hash of the draft the approver approved, when the approval recorded it. */
+  approvedHash: string | null;
+  /** The most recent rejection; kept after a new submission, for the record. */
+  rejection: wire.TransactionRejected | null;
   reversal: wire.TransactionReversed | null;
 }
 
@@ -36,10 +44,11 @@ export const DRAFTABLE_TYPES: readonly wire.TransactionType[] = ['journal', 'sal
 export type DraftTransaction = Command<'DraftTransaction', wire.DraftTransactionBody>;
 export type SubmitTransaction = Command<'SubmitTransaction', wire.SubmitTransactionBody>;
 export type ApproveTransaction = Command<'ApproveTransaction', wire.ApproveTransactionBody>;
-export type TransactionCommand = DraftTransaction | SubmitTransaction | ApproveTransaction;
+export type RejectTransaction = Command<'RejectTransaction', wire.RejectTransactionBody>;
+export type TransactionCommand = DraftTransaction | SubmitTransaction | ApproveTransaction | RejectTransaction;
 
 export type TransactionEvent = LedgerEventOf<
-  'ledger.transaction_drafted' | 'ledger.transaction_submitted' | 'ledger.transaction_approved' | 'ledger.transaction_reversed'
+  'ledger.transaction_drafted' | 'ledger.transaction_submitted' | 'ledger.transaction_approved' | 'ledger.transaction_rejected' | 'ledger.transaction_reversed'
 >;
 
 export function transactionStreamId(transactionId: string): string {
@@ -47,7 +56,7 @@ export function transactionStreamId(transactionId: string): string {
 }
 
 export function initialState(): TransactionState {
-  return { status: 'none', draft: null, submittedBy: null, approvedBy: null, reversal: null };
+  return { status: 'none', draft: null, submittedBy: null, approvedBy: null, approvedHash: null, rejection: null, reversal: null };
 }
 
 export function decide(command: TransactionCommand, state: TransactionState): TransactionEvent[] {
@@ -90,7 +99,23 @@ export function decide(command: TransactionCommand, state: TransactionState): Tr
       if (state.status === 'approved') return [];
       if (state.status !== 'submitted') return fail('TRANSACTION_NOT_SUBMITTED', 'Only a submitted transaction can be approved.', { transactionId: data.transactionId, status: state.status });
       if (state.submittedBy === by) return fail('APPROVER_IS_SUBMITTER', 'The submitter cannot approve their own transaction.', { transactionId: data.transactionId, userId: by });
-      return [{ type: 'ledger.transaction_approved', data: { transactionId: data.transactionId, approvedBy: by } }];
+      return [
+        {
+          type: 'ledger.transaction_approved',
+          data: { transactionId: data.transactionId, approvedBy: by, ...(data.approvedHash !== undefined ? { approvedHash: data.approvedHash } : {}) },
+        },
+      ];
+    }
+    case 'RejectTransaction': {
+      assertFound(state, data.transactionId);
+      const reason = data.reason.trim();
+      if (reason === '') return fail('REJECTION_REASON_REQUIRED', 'A rejection needs a reason.', { transactionId: data.transactionId });
+      if (state.reversal !== null) return fail('TRANSACTION_ALREADY_REVERSED', 'The transaction was reversed.', { transactionId: data.transactionId });
+      // Back in draft after a rejection: the same rejection again (a retry) changes nothing.
+      if (state.status === 'draft' && state.rejection !== null) return [];
+      if (state.status !== 'submitted') return fail('TRANSACTION_NOT_SUBMITTED', 'Only a submitted transaction can be rejected.', { transactionId: data.transactionId, status: state.status });
+      if (state.submittedBy === by) return fail('APPROVER_IS_SUBMITTER', 'The submitter cannot reject their own transaction.', { transactionId: data.transactionId, userId: by });
+      return [{ type: 'ledger.transaction_rejected', data: { transactionId: data.transactionId, rejectedBy: by, reason } }];
     }
     default:
       return assertNever(type);
@@ -106,7 +131,9 @@ export function evolve(state: TransactionState, event: { type: string; data: unk
     case 'ledger.transaction_submitted':
       return { ...state, status: 'submitted', submittedBy: known.data.submittedBy };
     case 'ledger.transaction_approved':
-      return { ...state, status: 'approved', approvedBy: known.data.approvedBy };
+      return { ...state, status: 'approved', approvedBy: known.data.approvedBy, approvedHash: known.data.approvedHash ?? null };
+    case 'ledger.transaction_rejected':
+      return { ...state, status: 'draft', submittedBy: null, rejection: known.data };
     case 'ledger.transaction_reversed':
       return { ...state, reversal: known.data };
     default:

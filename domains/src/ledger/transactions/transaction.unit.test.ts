@@ -25,6 +25,9 @@ const drafted: TransactionEvent = {
 };
 const submitted: TransactionEvent = { type: 'ledger.transaction_submitted', data: { transactionId: 'tx-1', submittedBy: 'alice' } };
 const approved: TransactionEvent = { type: 'ledger.transaction_approved', data: { transactionId: 'tx-1', approvedBy: 'bob' } };
+const HASH = 'a'.repeat(64);
+const rejected: TransactionEvent = { type: 'ledger.transaction_rejected', data: { transactionId: 'tx-1', rejectedBy: 'bob', reason: 'wrong cost centre' } };
+const reject = (userId: string, reason = 'wrong cost centre') => ({ type: 'RejectTransaction' as const, data: { transactionId: 'tx-1', reason }, metadata: meta(userId) });
 const submit = (userId: string) => ({ type: 'SubmitTransaction' as const, data: { transactionId: 'tx-1' }, metadata: meta(userId) });
 const approve = (userId: string) => ({ type: 'ApproveTransaction' as const, data: { transactionId: 'tx-1' }, metadata: meta(userId) });
 
@@ -53,6 +56,42 @@ describe('journal transaction lifecycle', () => {
     spec.given([drafted]).when(approve('bob')).thenThrows('TRANSACTION_NOT_SUBMITTED');
     spec.given([drafted, submitted, approved]).when(submit('alice')).thenThrows('TRANSACTION_NOT_DRAFT');
     spec.given([]).when(submit('alice')).thenThrows('TRANSACTION_NOT_FOUND');
+  });
+
+  it('records the hash of the approved draft when the approval carries it', () => {
+    spec
+      .given([drafted, submitted])
+      .when({ type: 'ApproveTransaction', data: { transactionId: 'tx-1', approvedHash: HASH }, metadata: meta('bob') })
+      .then([{ type: 'ledger.transaction_approved', data: { transactionId: 'tx-1', approvedBy: 'bob', approvedHash: HASH } }]);
+  });
+
+  it('a rejection returns the submitted transaction to draft with the reason', () => {
+    spec.given([drafted, submitted]).when(reject('bob')).then([rejected]);
+    const state = [drafted, submitted, rejected].reduce(evolve, initialState());
+    expect(state).toMatchObject({ status: 'draft', submittedBy: null, rejection: rejected.data });
+  });
+
+  it('after a rejection the draft can be submitted and approved again; the rejection stays on record', () => {
+    const resubmitted: TransactionEvent = { type: 'ledger.transaction_submitted', data: { transactionId: 'tx-1', submittedBy: 'carol' } };
+    spec.given([drafted, submitted, rejected]).when(submit('carol')).then([resubmitted]);
+    spec.given([drafted, submitted, rejected, resubmitted]).when(approve('bob')).then([approved]);
+    spec.given([drafted, submitted, rejected, resubmitted]).when(approve('carol')).thenThrows('APPROVER_IS_SUBMITTER');
+    expect([drafted, submitted, rejected, resubmitted].reduce(evolve, initialState()).rejection).toEqual(rejected.data);
+  });
+
+  it('rejecting again after the rejection (a redelivered decision) changes nothing', () => {
+    spec.given([drafted, submitted, rejected]).when(reject('bob')).thenNothingHappened();
+  });
+
+  it.each([
+    ['the submitter rejects their own transaction', [drafted, submitted], reject('alice'), 'APPROVER_IS_SUBMITTER'],
+    ['a draft never submitted', [drafted], reject('bob'), 'TRANSACTION_NOT_SUBMITTED'],
+    ['an approved transaction', [drafted, submitted, approved], reject('carol'), 'TRANSACTION_NOT_SUBMITTED'],
+    ['an unknown transaction', [], reject('bob'), 'TRANSACTION_NOT_FOUND'],
+    ['a blank reason', [drafted, submitted], reject('bob', '   '), 'REJECTION_REASON_REQUIRED'],
+    ['an approval of a rejected draft', [drafted, submitted, rejected], approve('bob'), 'TRANSACTION_NOT_SUBMITTED'],
+  ] as const)('refuses %s', (_name, given, when, code) => {
+    spec.given([...given]).when(when).thenThrows(code);
   });
 
   it('reserves reversal and closing types for the ledger itself', () => {
