@@ -20,10 +20,10 @@ import type { AuthenticatedActor } from '../auth/permissions';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
-export const routeGroups = ['auth', 'users', 'documents', 'finance'] as const;
+export const routeGroups = ['auth', 'users', 'documents', 'finance', 'workflows', 'query'] as const;
 export type RouteGroup = (typeof routeGroups)[number];
 
-export const ROUTE_RATE_LIMITS_PER_MINUTE: Readonly<Record<RouteGroup, number>> = Object.freeze({ auth: 100, users: 1000, documents: 500, finance: 200 });
+export const ROUTE_RATE_LIMITS_PER_MINUTE: Readonly<Record<RouteGroup, number>> = Object.freeze({ auth: 100, users: 1000, documents: 500, finance: 200, workflows: 500, query: 2000 });
 
 /** Which paths belong to which group (prefix match). */
 export const ROUTE_GROUP_PREFIXES: Readonly<Record<RouteGroup, readonly string[]>> = Object.freeze({
@@ -31,6 +31,8 @@ export const ROUTE_GROUP_PREFIXES: Readonly<Record<RouteGroup, readonly string[]
   users: ['/api/users'],
   documents: ['/api/documents'],
   finance: ['/api/ledger', '/api/finance'],
+  workflows: ['/api/workflows'],
+  query: ['/api/query', '/api/stream'],
 });
 
 /**
