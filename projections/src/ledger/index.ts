@@ -6,6 +6,7 @@ import { generalLedgerProjection } from './general-ledger';
 export * from './account-balances';
 export * from './general-ledger';
 export * from './audit-log';
+export * from './transactions';
 export * from './reconcile';
 export { QUERY_PAGE_SIZE_MAX, type TrialBalance, type TrialBalanceRow } from './shared';
 

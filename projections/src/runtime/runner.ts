@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SpanStatusCode, trace, type Link } from '@opentelemetry/api';
 import type { Knex } from 'knex';
 import type { EventStore, Subscription } from '@neuroerp/infra';
 import type { RecordedEvent } from '@neuroerp/schemas';
@@ -71,6 +72,23 @@ export class ProjectionRunner {
    * Events at or below the checkpoint are skipped. Returns the new checkpoint position.
    */
   async applyWithin(tx: Knex.Transaction, tableSet: TableSet, events: readonly RecordedEvent[], mode: ApplyMode): Promise<bigint> {
+    // A span per batch (a no-op unless the OpenTelemetry SDK is registered), linked to the spans of the commands that wrote the events.
+    const attributes = { 'neuroerp.projection': this.projection.name, 'neuroerp.projection.mode': mode, 'neuroerp.batch.events': events.length };
+    return tracer.startActiveSpan(`projection apply ${this.projection.name}`, { attributes, links: traceLinks(events) }, async (span) => {
+      try {
+        const position = await this.applyBatch(tx, tableSet, events, mode);
+        span.setAttribute('neuroerp.projection.position', position.toString());
+        return position;
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async applyBatch(tx: Knex.Transaction, tableSet: TableSet, events: readonly RecordedEvent[], mode: ApplyMode): Promise<bigint> {
     const { controlSchema, metrics } = this.options;
     const name = this.projection.name;
     const checkpoint = await readCheckpoint(tx, controlSchema, tableSet, true);
@@ -242,4 +260,21 @@ export class ProjectionRunner {
     const ageSeconds = last === undefined ? 0 : (Date.now() - Date.parse(last.metadata.recordedAt)) / 1000;
     metrics.lagSeconds.set(labels, caughtUp && lag <= 0n ? 0 : Math.max(ageSeconds, 0));
   }
+}
+
+const tracer = trace.getTracer('@neuroerp/projections');
+/** Links per batch span; a batch of 1,000 events would otherwise carry 1,000 links. */
+const TRACE_LINKS_PER_BATCH_MAX = 32;
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** Links to the (distinct) command spans recorded in the events' `metadata.traceparent`. */
+function traceLinks(events: readonly RecordedEvent[]): Link[] {
+  const links = new Map<string, Link>();
+  for (const event of events) {
+    if (links.size >= TRACE_LINKS_PER_BATCH_MAX) break;
+    const match = TRACEPARENT.exec(event.metadata.traceparent ?? '');
+    if (match === null || links.has(match[0])) continue;
+    links.set(match[0], { context: { traceId: match[1] as string, spanId: match[2] as string, traceFlags: Number.parseInt(match[3] as string, 16), isRemote: true } });
+  }
+  return [...links.values()];
 }

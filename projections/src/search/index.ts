@@ -1,0 +1,4 @@
+export * from './port';
+export * from './postgres-search-index';
+export * from './elasticsearch-search-index';
+export * from './search-projection';
