@@ -1,0 +1,50 @@
+import { waitForPosition, type Knex } from '@neuroerp/projections';
+import { QueryProblemError } from '../http/problem';
+
+/** The active table set of one projection and how far it has applied the event log. */
+export interface ActiveReadModel {
+  name: string;
+  schema: string;
+  position: bigint;
+}
+
+/**
+ * The active table sets (what queries read, per `projection_active_versions`) and their
+ * checkpoint positions, in one statement. Never hard-codes a schema: a rebuild switches the
+ * active row and the next request reads the new tables.
+ */
+export async function readActiveReadModels(db: Knex, controlSchema: string, names?: readonly string[]): Promise<Map<string, ActiveReadModel>> {
+  const filter = names === undefined ? '' : 'where a.name = any(?)';
+  const result = await db.raw(
+    `select a.name, a.schema_name, c.position::text as position
+       from "${controlSchema}".projection_active_versions a
+       join "${controlSchema}".projection_checkpoints c on c.name = a.name and c.version = a.version and c.build = a.build
+       ${filter} order by a.name`,
+    names === undefined ? [] : [[...names]],
+  );
+  const rows = result.rows as { name: string; schema_name: string; position: string }[];
+  return new Map(rows.map((row) => [row.name, { name: row.name, schema: row.schema_name, position: BigInt(row.position) }]));
+}
+
+/** Like {@link readActiveReadModels} but every name must be built: else 503 READ_MODEL_NOT_READY. */
+export async function requireActiveReadModels(db: Knex, controlSchema: string, names: readonly string[]): Promise<Map<string, ActiveReadModel>> {
+  const active = await readActiveReadModels(db, controlSchema, names);
+  const missing = names.filter((name) => !active.has(name));
+  if (missing.length > 0) {
+    throw new QueryProblemError(503, 'READ_MODEL_NOT_READY', `The read model(s) ${missing.join(', ')} have no active table set yet; try again shortly.`, {
+      readModels: missing,
+      headers: { 'Retry-After': '1' },
+    });
+  }
+  return active;
+}
+
+/** How long `?after=` waits at most, in milliseconds. */
+export const AFTER_WAIT_MS_MAX = 5_000;
+/** A wait for read models to reach a position: true when they did within the timeout. */
+export type WaitForPosition = (names: readonly string[], position: bigint, timeoutMs: number) => Promise<boolean>;
+
+/** The projections helper over the control table (it polls the checkpoints; the runtime does not NOTIFY). */
+export function controlTableWaitForPosition(db: Knex, controlSchema: string): WaitForPosition {
+  return (names, position, timeoutMs) => waitForPosition(db, controlSchema, names, position, { timeoutMs });
+}

@@ -1,0 +1,114 @@
+import type { Request, RequestHandler, Response, Router } from 'express';
+import type { Knex } from '@neuroerp/projections';
+import type { CachedResponse, ResponseCache } from './cache/response-cache';
+import { CSV_CONTENT_TYPE, setCsvHeaders } from './http/csv';
+import { entityTag, matchesIfNoneMatch } from './http/etag';
+import { handle, QueryProblemError } from './http/problem';
+import { parseInput } from './http/validation';
+import { AFTER_WAIT_MS_MAX, readActiveReadModels, requireActiveReadModels, type WaitForPosition } from './read-models/positions';
+import { querySchemaOf, type QueryActor, type QueryPermission, type QueryRoute } from './route';
+
+/** What the routes are served with (built by `createQueryApiRouter` from its dependencies). */
+export interface ServeEnvironment {
+  db: Knex;
+  controlSchema: string;
+  companyId: string;
+  cache: ResponseCache;
+  clock: () => Date;
+  waitForPosition: WaitForPosition;
+  requirePermission: (permission: QueryPermission) => RequestHandler;
+  headPosition?: () => Promise<bigint>;
+}
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** JSON with sorted keys and bigints as strings: equal requests give equal cache keys. */
+function stableKey(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (typeof item === 'bigint') return item.toString();
+    if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
+      return Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    return item;
+  });
+}
+
+type Answer = { kind: 'not-modified'; etag: string } | { kind: 'body'; etag: string; response: CachedResponse; cache: 'hit' | 'miss' };
+
+/**
+ * Mounts one route: permission → query validation (400 with a code) → `?after=` wait (503
+ * PROJECTION_BEHIND) → in one repeatable-read snapshot: the active read models and their
+ * positions, the cache key and ETag from them (304 on If-None-Match), the cache, the query.
+ */
+export function mountRoute(router: Router, route: QueryRoute, env: ServeEnvironment): void {
+  const querySchema = querySchemaOf(route);
+  router.get(
+    `/api/query${route.path}`,
+    env.requirePermission(route.permission),
+    handle(async (req: Request, res: Response) => {
+      const query = parseInput('query', querySchema, req.query) as { companyId?: string; after?: bigint; format?: 'json' | 'csv' } & Record<string, unknown>;
+      const params = route.params === undefined ? {} : (parseInput('params', route.params, req.params) as Record<string, unknown>);
+      const actor = res.locals.actor as QueryActor | undefined;
+      if (actor === undefined) throw new Error('query route reached without an authenticated actor: requirePermission must reject first');
+      const companyId = query.companyId ?? env.companyId;
+      const reads = [...route.reads, ...(route.optionalReads ?? [])];
+      if (query.after !== undefined && !(await env.waitForPosition(route.reads, query.after, AFTER_WAIT_MS_MAX))) {
+        throw new QueryProblemError(503, 'PROJECTION_BEHIND', `The read models ${route.reads.join(', ')} have not applied position ${query.after} within ${AFTER_WAIT_MS_MAX} ms.`, {
+          position: query.after.toString(),
+          headers: { 'Retry-After': '1' },
+        });
+      }
+      const now = env.clock();
+      const today = now.toISOString().slice(0, 10);
+      const answer = await env.db.transaction(
+        async (tx): Promise<Answer> => {
+          const required = await requireActiveReadModels(tx, env.controlSchema, route.reads);
+          const readModels = new Map([...(await readActiveReadModels(tx, env.controlSchema, route.optionalReads ?? [])), ...required]);
+          const positions = reads.map((name) => [name, readModels.get(name)?.schema ?? null, readModels.get(name)?.position ?? null]);
+          const { after: _after, ...keyedQuery } = query;
+          const head = route.keyedByHead === true && env.headPosition !== undefined ? await env.headPosition() : null;
+          const key = stableKey([route.operationId, params, keyedQuery, companyId, today, positions, head, route.perActor === true ? actor : null]);
+          const etag = entityTag(key);
+          if (matchesIfNoneMatch(req, etag)) return { kind: 'not-modified', etag };
+          const cached = await env.cache.get(key);
+          if (cached !== null) return { kind: 'body', etag, response: cached, cache: 'hit' };
+          const body = await route.run({
+            db: tx,
+            controlSchema: env.controlSchema,
+            query,
+            params,
+            companyId,
+            actor,
+            readModels,
+            schemaOf: (name) => {
+              const model = readModels.get(name);
+              if (model === undefined) throw new Error(`route ${route.operationId} reads ${name} without declaring it`);
+              return model.schema;
+            },
+            now,
+            today,
+            headPosition: env.headPosition,
+          });
+          const response: CachedResponse =
+            query.format === 'csv' && route.csv !== undefined
+              ? { contentType: CSV_CONTENT_TYPE, body: route.csv.render(body), filename: route.csv.filename(body, query) }
+              : { contentType: JSON_CONTENT_TYPE, body: JSON.stringify(body) };
+          await env.cache.set(key, response);
+          return { kind: 'body', etag, response, cache: 'miss' };
+        },
+        { isolationLevel: 'repeatable read' },
+      );
+      res.set('ETag', answer.etag);
+      // Clients must revalidate: the answer changes whenever a projection advances.
+      res.set('Cache-Control', 'private, no-cache');
+      if (answer.kind === 'not-modified') {
+        res.status(304).end();
+        return;
+      }
+      res.set('X-Cache', `${answer.cache} (${env.cache.kind})`);
+      if (answer.response.filename !== undefined) setCsvHeaders(res, answer.response.filename);
+      else res.set('Content-Type', answer.response.contentType);
+      res.status(200).send(answer.response.body);
+    }),
+  );
+}
