@@ -14,6 +14,7 @@ import { problem } from '../app';
 import type { CommandContext, CommandDefinition, CommandHandler, CommandResult, StreamReader, StreamSnapshot } from '../command-handling';
 import { HttpProblemError } from '../http/errors';
 import { transactionDraftHash } from './hash';
+import type { PeriodSealer } from './seals';
 import { fiscalYearModel, fiscalYearOfDate, readPosting, streams, type FiscalYearStreamState } from './streams';
 import {
   accountView,
@@ -92,8 +93,16 @@ function postingOf(fiscalYearSnapshot: StreamSnapshot<FiscalYearStreamState> | n
   return { fiscalYearStreamId: fiscalYearSnapshot.streamId, period, voucherNumber: summary.voucherNumber };
 }
 
+export interface LedgerCommandsOptions {
+  /** Seals every period right after it is closed (docs/adr/0006-period-seals.md); absent: no seals. */
+  sealer?: PeriodSealer;
+}
+
 export class LedgerCommands {
-  constructor(private readonly handler: CommandHandler) {}
+  constructor(
+    private readonly handler: CommandHandler,
+    private readonly options: LedgerCommandsOptions = {},
+  ) {}
 
   /** The reader the GET routes use: committed states only. */
   get reader(): StreamReader {
@@ -202,10 +211,16 @@ export class LedgerCommands {
     });
   }
 
-  closePeriod(context: CommandContext, body: wire.ClosePeriodBody, ifMatch: IfMatch): Promise<CommandOutcome<FiscalYearView>> {
-    return this.fiscalYearCommand(context, body.companyId, body.year, ifMatch, {
+  /**
+   * ClosePeriod, then (with a sealer) SealPeriod on `ledger.seals-<companyId>`. The seal is a
+   * second append; repeating the close of a closed period seals it if that step was lost.
+   */
+  async closePeriod(context: CommandContext, body: wire.ClosePeriodBody, ifMatch: IfMatch): Promise<CommandOutcome<FiscalYearView>> {
+    const outcome = await this.fiscalYearCommand(context, body.companyId, body.year, ifMatch, {
       decide: (snapshot, _read, now) => fiscalYear.decide(command('ClosePeriod', body, context, now), snapshot.state.year),
     });
+    if (this.options.sealer !== undefined) await this.options.sealer.sealPeriod(context, body.companyId, body.year, body.period);
+    return outcome;
   }
 
   grantPostingException(context: CommandContext, body: wire.GrantPostingExceptionBody, ifMatch: IfMatch): Promise<CommandOutcome<FiscalYearView>> {
@@ -397,11 +412,24 @@ export class LedgerCommands {
       },
       reasoned,
     );
-    const claimed = await readOriginal(this.handler);
-    if (claimed.target === null) throw new Error('reversal claimed on a transaction without a draft');
+    return this.postClaimedReversal(reasoned, body);
+  }
+
+  /**
+   * Step 2 of ReverseTransaction alone: posts a claimed reversal to the fiscal year of its
+   * date; posting it again appends nothing. The reversal-completion process manager calls it
+   * for every claim, so a reversal whose second append failed completes without a person
+   * repeating the command.
+   */
+  async postClaimedReversal(context: CommandContext, body: wire.ReverseTransactionBody): Promise<CommandOutcome<TransactionView>> {
+    const reasoned = { ...context, reason: body.reason };
+    const claimed = await this.readTransaction(this.handler, body.transactionId);
+    const draft = claimed.transaction.state.draft;
+    const target = draft === null ? null : await fiscalYearOfDate(this.handler, draft.companyId, body.postingDate);
+    if (target === null) return fail('TRANSACTION_NOT_FOUND', `Transaction ${body.transactionId} does not exist.`, { transactionId: body.transactionId });
     const result = await this.handler.handle(
       {
-        stream: { model: fiscalYearModel, streamId: claimed.target.streamId },
+        stream: { model: fiscalYearModel, streamId: target.streamId },
         read: async (reader) => {
           const { transaction, fiscalYear: originalYear } = await this.readTransaction(reader, body.transactionId);
           const posting = originalYear === null ? null : await readPosting(reader, originalYear, body.transactionId);

@@ -5,3 +5,4 @@ export * from './invoice-to-transaction';
 export * from './transaction-approval';
 export * from './process-managers';
 export * from './workflow-starter';
+export * from './reversal-completion';

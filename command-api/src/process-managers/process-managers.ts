@@ -4,6 +4,7 @@ import { createDocumentsCommandHandler } from '../documents/streams';
 import { LedgerCommands } from '../ledger/commands';
 import { createLedgerCommandHandler } from '../ledger/handler';
 import { invoiceToTransaction, type InvoiceAccounts } from './invoice-to-transaction';
+import { reversalCompletion } from './reversal-completion';
 import { CausedEventStore, ProcessManagerRuntime } from './runtime';
 import type { ProcessManagerStore } from './store';
 import { transactionApproval, type WorkflowStarter } from './transaction-approval';
@@ -35,9 +36,9 @@ const NO_FILES: FileStore = {
 };
 
 /**
- * The runtime with both process managers of issue 4, in this order for every event:
- * invoice → transaction (invoice-to-transaction.ts), then transaction ↔ approval workflow
- * (transaction-approval.ts). Their commands run on command handlers of their own over a
+ * The runtime with the process managers, in this order for every event: invoice →
+ * transaction (invoice-to-transaction.ts), transaction ↔ approval workflow
+ * (transaction-approval.ts), reversal completion (reversal-completion.ts). Their commands run on command handlers of their own over a
  * CausedEventStore, through the same LedgerCommands and DocumentCommands as the HTTP routes.
  * Call `start()`, and `stop()` on shutdown; the store and persistence stay the caller's to close.
  */
@@ -54,6 +55,7 @@ export function createProcessManagerRuntime(options: ProcessManagersOptions): Pr
     processManagers: [
       invoiceToTransaction({ ledger, documents, ...(options.accounts !== undefined ? { accounts: options.accounts } : {}) }),
       transactionApproval({ ledger, store: options.store, workflows: options.workflows }),
+      reversalCompletion({ ledger }),
     ],
   });
 }
