@@ -11,6 +11,20 @@ import type { TokenService } from './tokens';
 export const PUBLIC_API_PATHS: ReadonlySet<string> = new Set(['/api/auth/register', '/api/auth/login', '/api/auth/refresh', '/api/auth/logout']);
 
 /**
+ * Paths whose clients cannot send headers (the browser's EventSource): they may pass the access
+ * token as `?access_token=` instead (RFC 6750 §2.3). Request logs redact it (scripts server.ts).
+ */
+export const QUERY_TOKEN_PATHS: ReadonlySet<string> = new Set(['/api/stream']);
+
+/** The access token of a request: the Bearer header, else `?access_token=` on QUERY_TOKEN_PATHS. */
+function presentedAuthorization(req: Parameters<RequestHandler>[0]): string | undefined {
+  if (req.headers.authorization !== undefined) return req.headers.authorization;
+  const fromQuery = req.query.access_token;
+  if (QUERY_TOKEN_PATHS.has(req.path) && typeof fromQuery === 'string') return `Bearer ${fromQuery}`;
+  return undefined;
+}
+
+/**
  * Reads `Authorization: Bearer <access token>` on `/api/*` routes and puts the caller on
  * `res.locals.actor` (and the token's claims on `res.locals.accessToken`). Without the
  * header the request goes on anonymously and `requirePermission` answers 401
@@ -22,7 +36,7 @@ export const PUBLIC_API_PATHS: ReadonlySet<string> = new Set(['/api/auth/registe
  */
 export function createAuthenticate(tokens: TokenService): RequestHandler {
   return (req, res, next) => {
-    const header = req.headers.authorization;
+    const header = presentedAuthorization(req);
     if (header === undefined || !req.path.startsWith('/api/') || PUBLIC_API_PATHS.has(req.path)) {
       next();
       return;
