@@ -13,6 +13,8 @@ export const JWT_AUDIENCE = 'neuroerp-api';
 const ACCESS_TOKEN_TYPE = 'at+jwt';
 /** Clock skew tolerated between the signer and a verifier. */
 const CLOCK_TOLERANCE_SECONDS = 5;
+/** Verified access tokens remembered per process (a token is ~700 bytes: about 7 MB at most). */
+export const VERIFIED_TOKENS_CACHED_MAX = 10_000;
 
 export interface AccessTokenClaims {
   userId: string;
@@ -39,6 +41,13 @@ export interface TokenServiceOptions {
 export class TokenService {
   private readonly jwks: ReturnType<typeof createLocalJWKSet>;
   private readonly clock: () => Date;
+  /**
+   * Tokens whose signature and claims were verified, in least-recently-used order. A hit is
+   * re-checked against its expiry (and not-before) with the current clock, so caching changes
+   * the cost of a verification, never its outcome: tokens are stateless and cannot be revoked
+   * before they expire.
+   */
+  private readonly verified = new Map<string, { claims: AccessTokenClaims; notBeforeMs: number }>();
 
   constructor(private readonly options: TokenServiceOptions) {
     this.jwks = createLocalJWKSet({ keys: [options.key.publicJwk] });
@@ -71,6 +80,33 @@ export class TokenService {
 
   /** The claims of a valid token; IdentityHttpError TOKEN_EXPIRED or TOKEN_INVALID otherwise. */
   async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
+    const cached = this.verified.get(token);
+    if (cached !== undefined) {
+      const nowMs = this.clock().getTime();
+      const toleranceMs = CLOCK_TOLERANCE_SECONDS * 1000;
+      if (nowMs < cached.claims.expiresAt.getTime() + toleranceMs && nowMs >= cached.notBeforeMs - toleranceMs) {
+        this.verified.delete(token);
+        this.verified.set(token, cached);
+        return cached.claims;
+      }
+      this.verified.delete(token);
+    }
+    const claims = await this.verifyUncached(token);
+    this.remember(token, claims);
+    return claims;
+  }
+
+  private remember(token: string, claims: AccessTokenClaims): void {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { nbf?: unknown; iat?: unknown };
+    const notBefore = typeof payload.nbf === 'number' ? payload.nbf : 0;
+    this.verified.set(token, { claims, notBeforeMs: notBefore * 1000 });
+    if (this.verified.size > VERIFIED_TOKENS_CACHED_MAX) {
+      const oldest = this.verified.keys().next();
+      if (oldest.done !== true) this.verified.delete(oldest.value);
+    }
+  }
+
+  private async verifyUncached(token: string): Promise<AccessTokenClaims> {
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, this.jwks, {
