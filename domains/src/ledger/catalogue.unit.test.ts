@@ -2,9 +2,10 @@ import { ledger as wire } from '@neuroerp/schemas';
 import { decidePost, decidePostReversal, decideReversal } from './posting';
 import * as fiscalYear from './fiscal-years/fiscal-year';
 import { decideCloseFiscalYear } from './fiscal-years/year-end';
-import { allPeriodsClosed, chart, chartEvents, COMPANY_ID, fiscalYearOpened, fold, meta, periodEvent, transactionEvents, transactionState } from './test-support';
+import { allPeriodsClosed, chart, chartEvents, COMPANY_ID, fakeSeal, fiscalYearOpened, fold, meta, periodEvent, transactionEvents, transactionState } from './test-support';
 import * as journalTransaction from './transactions/transaction';
 import type { LedgerEvent } from './types';
+import { decideSealPeriod, initialSealsState } from './seals';
 
 /** Every event the deciders produce matches its catalogue schema and survives JSON unchanged. */
 describe('ledger events against the catalogue', () => {
@@ -41,6 +42,7 @@ describe('ledger events against the catalogue', () => {
     ...claims,
     ...reversal,
     ...closing,
+    ...decideSealPeriod(initialSealsState(), fakeSeal(1)),
   ];
 
   it.each(events.map((event, index) => [`${index}: ${event.type}`, event] as const))('%s', (_name, event) => {

@@ -64,3 +64,5 @@ export { fiscalYearStreamId } from './fiscal-years/fiscal-year';
 export { fiscalYearOf } from './fiscal-years/calendar';
 export { chartOfAccountsStreamId } from './accounts/chart-of-accounts';
 export { transactionStreamId } from './transactions/transaction';
+export * as seals from './seals';
+export { sealsStreamId } from './seals';

@@ -1,4 +1,4 @@
-import type { ledger as wire } from '@neuroerp/schemas';
+import { ledger as wire } from '@neuroerp/schemas';
 import * as chartOfAccounts from './accounts/chart-of-accounts';
 import { SKR03_DEMO_CHART, SKR03_DEMO_SETTINGS } from './accounts/skr03';
 import * as fiscalYear from './fiscal-years/fiscal-year';
@@ -89,4 +89,32 @@ export function transactionEvents(
 
 export function transactionState(events: readonly LedgerEvent[]): journalTransaction.TransactionState {
   return events.reduce(journalTransaction.evolve, journalTransaction.initialState());
+}
+
+/** A `ledger.period_sealed` with a well-formed but meaningless signature and hashes (schema and decider specs only). */
+export function fakeSeal(period: number): wire.PeriodSealed {
+  const hash = 'a'.repeat(64);
+  return {
+    companyId: 'acme',
+    year: 2025,
+    period,
+    kid: '0123456789abcdef',
+    alg: 'Ed25519',
+    signature: 'A'.repeat(86),
+    sealedBy: 'controller',
+    body: {
+      format: wire.SEAL_FORMAT,
+      companyId: 'acme',
+      year: 2025,
+      period,
+      fiscalYearStreamId: 'ledger.fiscal_year-acme-2025',
+      closeEvent: { position: '5', hash, streamVersion: 4 },
+      merkleLeafCount: 5,
+      merkleRoot: hash,
+      chainHead: { position: '5', hash },
+      companyCurrency: 'EUR',
+      closingBalances: [],
+      sealedAt: '2025-02-01T10:00:00.000Z',
+    },
+  };
 }

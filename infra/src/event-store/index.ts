@@ -4,3 +4,4 @@ export * from './hash-chain';
 export * from './validation';
 export * from './test-support';
 export * from './verify-log';
+export * from './seal-verification';

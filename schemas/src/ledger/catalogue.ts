@@ -8,6 +8,7 @@ import {
   periodSoftLockedSchema,
   postingExceptionGrantedSchema,
 } from './fiscal-years';
+import { periodSealedSchema } from './seals';
 import {
   transactionApprovedSchema,
   transactionDraftedSchema,
@@ -21,7 +22,7 @@ export interface EventCatalogueEntry {
   schemaVersion: number;
   schema: z.ZodTypeAny;
   /** The stream family the event is appended to. */
-  stream: 'ledger.chart_of_accounts' | 'ledger.transaction' | 'ledger.fiscal_year';
+  stream: 'ledger.chart_of_accounts' | 'ledger.transaction' | 'ledger.fiscal_year' | 'ledger.seals';
 }
 
 /**
@@ -46,6 +47,7 @@ export const ledgerEventCatalogue = {
   'ledger.period_closed': { schemaVersion: 1, schema: periodClosedSchema, stream: 'ledger.fiscal_year' },
   'ledger.posting_exception_granted': { schemaVersion: 1, schema: postingExceptionGrantedSchema, stream: 'ledger.fiscal_year' },
   'ledger.fiscal_year_closed': { schemaVersion: 1, schema: fiscalYearClosedSchema, stream: 'ledger.fiscal_year' },
+  'ledger.period_sealed': { schemaVersion: 1, schema: periodSealedSchema, stream: 'ledger.seals' },
 } as const satisfies Record<string, EventCatalogueEntry>;
 
 export type LedgerEventType = keyof typeof ledgerEventCatalogue;

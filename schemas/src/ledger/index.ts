@@ -3,4 +3,5 @@ export * from './primitives';
 export * from './accounts';
 export * from './transactions';
 export * from './fiscal-years';
+export * from './seals';
 export * from './catalogue';
