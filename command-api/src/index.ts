@@ -12,3 +12,4 @@ export * from './openapi';
 export * from './documents';
 export * from './process-managers';
 export * from './workflows';
+export * from './interchange';

@@ -13,6 +13,8 @@ const CORS_PREFLIGHT_MAX_AGE_SECONDS = 600;
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 /** The only routes that take multipart/form-data: attachment uploads (bounded by multer there). */
 const MULTIPART_ROUTES: readonly RegExp[] = [/^\/api\/documents\/[A-Za-z0-9_-]+\/attachments\/?$/];
+/** The only route that takes XML: the SAF-T import (parsed and bounded there). */
+const XML_ROUTES: readonly RegExp[] = [/^\/api\/finance\/import\/saft\/?$/];
 
 /**
  * The first middleware of the app, before the body parser:
@@ -21,7 +23,8 @@ const MULTIPART_ROUTES: readonly RegExp[] = [/^\/api\/documents\/[A-Za-z0-9_-]+\
  * - CORS for the configured origins only (none by default);
  * - JSON bodies only: a POST/PUT/PATCH that carries a body of another content type gets
  *   415 UNSUPPORTED_MEDIA_TYPE (a body-less request passes); the one exception is
- *   multipart/form-data on attachment uploads (MULTIPART_ROUTES).
+ *   multipart/form-data on attachment uploads (MULTIPART_ROUTES) and XML on the SAF-T
+ *   import (XML_ROUTES).
  */
 export function createSecurityMiddleware(options: SecurityOptions = {}): RequestHandler[] {
   const origins = new Set(options.corsOrigins ?? []);
@@ -45,7 +48,8 @@ export function createSecurityMiddleware(options: SecurityOptions = {}): Request
 const requireJsonBodies: RequestHandler = (req, res, next) => {
   // `req.is` is null without a body, false for a body of another type.
   const multipartAllowed = req.method === 'POST' && MULTIPART_ROUTES.some((route) => route.test(req.path)) && req.is('multipart/form-data') !== false;
-  if (METHODS_WITH_BODY.has(req.method) && !multipartAllowed && req.is(['application/json', 'application/*+json']) === false) {
+  const xmlAllowed = req.method === 'POST' && XML_ROUTES.some((route) => route.test(req.path)) && req.is(['application/xml', 'text/xml']) !== false;
+  if (METHODS_WITH_BODY.has(req.method) && !multipartAllowed && !xmlAllowed && req.is(['application/json', 'application/*+json']) === false) {
     sendProblem(
       res,
       problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be JSON (Content-Type: application/json).', {
