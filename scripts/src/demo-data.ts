@@ -1,194 +1,260 @@
-import { createLedgerCommandHandler, LedgerCommands, type CommandContext } from '@neuroerp/command-api';
-import { isDomainError, SKR03_DEMO_CHART, SKR03_DEMO_SETTINGS } from '@neuroerp/domains';
-import type { EventStore } from '@neuroerp/infra';
-import type { ledger as wire } from '@neuroerp/schemas';
+import { strict as assert } from 'node:assert';
+import {
+  approvalWorkflowId,
+  createDocumentsCommandHandler,
+  createLedgerCommandHandler,
+  createWorkflowsCommandHandler,
+  DocumentCommands,
+  LedgerCommands,
+  WorkflowCommands,
+  transactionDraftHash,
+  transactionSize,
+  TRANSACTION_EVENTS_SCANNED_MAX,
+  type CommandContext,
+  type UserView,
+} from '@neuroerp/command-api';
+import { isDomainError, SKR03_DEMO_CHART, SKR03_DEMO_SETTINGS, transactionStreamId, workflows as workflowDomain } from '@neuroerp/domains';
+import { sha256Hex, type EventStore } from '@neuroerp/infra';
+import { MemoryFileStore } from './demo-data/memory-file-store';
+import { DEMO_APPROVAL_THRESHOLD, DEMO_COMPANY_ID, demoPlan, type PlannedDocument, type PlannedTransaction } from './demo-data/plan';
 
 /**
  * Demo data for the embedded profile and `neuroerp seed`: a German GmbH with the SKR03 demo
- * chart, the current fiscal year opened, and about fifty realistic transactions over the
- * months of the year so far (sales and purchase invoices with 19 % VAT, customer and supplier
- * payments, rent, office supplies, salaries with a cost centre), mostly posted, a few left
- * as drafts or submitted above the approval threshold, waiting for an approver.
+ * chart, twelve months of bookings up to today (see demo-data/plan.ts for what and why),
+ * invoices and contracts as documents with a PDF each, approval workflows completed by the
+ * demo approver and some still waiting in the approver's inbox, and two invoice documents
+ * posted for the invoice process manager to book.
  *
- * Idempotent: every id is derived from the plan (company, year, number), every command is a
- * repeatable create, and "already posted" counts as done. Running it twice adds nothing; a
- * later month adds that month's transactions.
+ * Idempotent: every id is derived from the plan, every command is a repeatable create, and
+ * "already posted" counts as done. Running it twice adds nothing; a later day adds that day's
+ * transactions.
+ *
+ * The ledger part does not depend on the process managers: transactions above the approval
+ * threshold get their `transaction-approval` workflow started here, under the very id the
+ * transaction-approval process manager derives from the submission (so that when it sees the
+ * submission too, its start is a repeat), approved by the approver, and posted. Only the two
+ * posted invoice documents are booked by the process managers, asynchronously: when they run
+ * (in the server), or at the server's next start (after `neuroerp seed`).
  */
 
-export const DEMO_COMPANY_ID = 'valeo-demo-gmbh';
-/** Transactions above this (company currency) need an approver; the demo salaries are above it. */
-export const DEMO_APPROVAL_THRESHOLD = '10000.00';
-export const DEMO_TRANSACTIONS_MAX = 50;
+export { DEMO_APPROVAL_THRESHOLD, DEMO_COMPANY_ID, DEMO_CONTRACT_REVIEW_WORKFLOW_ID, DEMO_MONTHS, DEMO_OPENING_BALANCE_ID, demoMonths, demoPlan } from './demo-data/plan';
+export type { DemoMonth, DemoPlan, PlannedDocument, PlannedTransaction } from './demo-data/plan';
 
-const accountant: CommandContext = { actor: { userId: 'demo-accountant', role: 'accountant' }, correlationId: 'demo-seed', requestId: null };
-const approver: CommandContext = { actor: { userId: 'demo-approver', role: 'approver' }, correlationId: 'demo-seed', requestId: null };
-const admin: CommandContext = { actor: { userId: 'demo-admin', role: 'admin' }, correlationId: 'demo-seed', requestId: null };
+/** The step of the transaction-approval definition the approver decides. */
+const APPROVAL_STEP = 'approve';
+const DEMO_ROLES = ['admin', 'accountant', 'approver'] as const;
+type DemoRole = (typeof DEMO_ROLES)[number];
+/** Users read from the directory to find the demo accounts (user name = role). */
+const DIRECTORY_PAGE_SIZE = 1_000;
 
-type Line = wire.TransactionLineInput;
-type Planned = { body: wire.DraftTransactionBody; finalState: 'posted' | 'draft' | 'submitted' };
-
-const eur = (minor: bigint): string => `${minor / 100n}.${String(minor % 100n).padStart(2, '0')}`;
-const debit = (accountNumber: string, minor: bigint, extra: Partial<Line> = {}): Line => ({ accountNumber, side: 'debit', amount: eur(minor), currency: 'EUR', ...extra });
-const credit = (accountNumber: string, minor: bigint, extra: Partial<Line> = {}): Line => ({ accountNumber, side: 'credit', amount: eur(minor), currency: 'EUR', ...extra });
-/** 19 % VAT on a net amount, rounded half up to the cent. */
-const vat19 = (netMinor: bigint): bigint => (netMinor * 19n + 50n) / 100n;
-
-const CUSTOMERS = ['Müller Maschinenbau AG', 'Schneider Logistik GmbH', 'Becker & Söhne KG', 'Hoffmann Elektrotechnik', 'Wagner Bau GmbH'];
-const SUPPLIERS = ['Bürobedarf Schulz', 'Metallhandel Krause', 'IT-Service Neumann', 'Großhandel Zimmermann'];
-
-/** A small deterministic generator, so the plan (and with it every id and amount) is reproducible. */
-function amountFor(seed: number, minEuro: number, maxEuro: number): bigint {
-  const x = Math.sin(seed * 9301 + 49297) * 233280;
-  const fraction = x - Math.floor(x);
-  return BigInt(Math.round((minEuro + fraction * (maxEuro - minEuro)) * 100));
-}
-
-/** The months of `year` up to `today` that get transactions (at least January), and the last day usable in each. */
-function monthsSoFar(year: number, today: Date): { month: number; lastDay: number }[] {
-  const current = today.getUTCFullYear() === year ? today.getUTCMonth() + 1 : 12;
-  const months: { month: number; lastDay: number }[] = [];
-  for (let month = 1; month <= current; month += 1) {
-    const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-    const lastDay = month === current && today.getUTCFullYear() === year ? Math.max(1, today.getUTCDate() - 1) : daysInMonth;
-    months.push({ month, lastDay });
-  }
-  return months;
-}
-
-/** The demo transactions of `year` as of `today`. */
-export function demoTransactionPlan(year: number, today: Date): Planned[] {
-  const months = monthsSoFar(year, today);
-  const plan: Planned[] = [];
-  const date = (month: number, day: number, lastDay: number) => `${year}-${String(month).padStart(2, '0')}-${String(Math.min(day, lastDay)).padStart(2, '0')}`;
-  let number = 0;
-  const add = (type: wire.TransactionType, postingDate: string, description: string, lines: Line[], finalState: Planned['finalState'] = 'posted') => {
-    number += 1;
-    if (plan.length >= DEMO_TRANSACTIONS_MAX) return;
-    plan.push({
-      body: { transactionId: `demo-${year}-${String(number).padStart(3, '0')}`, companyId: DEMO_COMPANY_ID, type, documentDate: postingDate, postingDate, description, lines },
-      finalState,
-    });
-  };
-  const perMonth = Math.max(1, Math.ceil(DEMO_TRANSACTIONS_MAX / months.length));
-  for (const { month, lastDay } of months) {
-    const templates: (() => void)[] = [
-      () => add('journal', date(month, 1, lastDay), `Miete Büro ${month}/${year}`, [debit('4210', 250_000n), credit('1200', 250_000n)]),
-      () => {
-        const net = amountFor(month * 10 + 1, 800, 7500);
-        const customer = CUSTOMERS[month % CUSTOMERS.length] as string;
-        add('sales_invoice', date(month, 5, lastDay), `Ausgangsrechnung ${customer}`, [debit('1400', net + vat19(net)), credit('8400', net), credit('1776', vat19(net))]);
-      },
-      () => {
-        const net = amountFor(month * 10 + 2, 300, 4000);
-        const supplier = SUPPLIERS[month % SUPPLIERS.length] as string;
-        add('purchase_invoice', date(month, 8, lastDay), `Eingangsrechnung ${supplier}`, [debit('3400', net), debit('1576', vat19(net)), credit('1600', net + vat19(net))]);
-      },
-      () => {
-        const gross = amountFor(month * 10 + 3, 1000, 6000);
-        add('payment', date(month, 12, lastDay), `Zahlungseingang ${CUSTOMERS[(month + 1) % CUSTOMERS.length]}`, [debit('1200', gross), credit('1400', gross)]);
-      },
-      () => {
-        const net = amountFor(month * 10 + 4, 40, 400);
-        add('purchase_invoice', date(month, 15, lastDay), 'Bürobedarf', [debit('4930', net), debit('1576', vat19(net)), credit('1200', net + vat19(net))]);
-      },
-      () => {
-        const gross = amountFor(month * 10 + 5, 500, 3500);
-        add('payment', date(month, 20, lastDay), `Zahlung an ${SUPPLIERS[(month + 2) % SUPPLIERS.length]}`, [debit('1600', gross), credit('1200', gross)]);
-      },
-      () => {
-        // Above the approval threshold: submitted and approved by a second person before posting.
-        const gross = 1_480_000n;
-        const tax = 310_000n;
-        add('journal', date(month, 28, lastDay), `Gehälter ${month}/${year}`, [
-          debit('4120', gross, { dimensions: { cost_centre: 'verwaltung' } }),
-          credit('1740', gross - tax),
-          credit('1741', tax),
-        ]);
-      },
-      () => {
-        const net = amountFor(month * 10 + 6, 1500, 9000);
-        add('sales_invoice', date(month, 25, lastDay), `Ausgangsrechnung ${CUSTOMERS[(month + 3) % CUSTOMERS.length]}`, [debit('1400', net + vat19(net)), credit('8400', net), credit('1776', vat19(net))]);
-      },
-    ];
-    for (const template of templates.slice(0, perMonth)) template();
-  }
-  // The newest few are left open: two drafts and three large invoices submitted, awaiting approval.
-  const open = plan.slice(-5);
-  open.forEach((planned, index) => {
-    if (index < 2) planned.finalState = 'draft';
-    else {
-      planned.finalState = 'submitted';
-      const net = 1_250_000n + BigInt(index) * 100_000n;
-      planned.body = {
-        ...planned.body,
-        type: 'purchase_invoice',
-        description: `Eingangsrechnung Maschine ${index} (Freigabe nötig)`,
-        lines: [debit('0420', net), debit('1576', vat19(net)), credit('1600', net + vat19(net))],
-      };
-    }
-  });
-  return plan;
+export interface SeedDependencies {
+  store: EventStore;
+  ledger: LedgerCommands;
+  /** With the attachment store the server uses. */
+  documents: DocumentCommands;
+  workflows: WorkflowCommands;
+  /**
+   * Where the demo accounts' user ids come from (user name = role, see ensureDemoUsers);
+   * without it, or without such a user, the actor is `demo-<role>`.
+   */
+  users?: { list(page: { limit: number; offset: number }): Promise<{ items: Pick<UserView, 'userId' | 'username' | 'role'>[] }> };
 }
 
 export interface SeedOptions {
-  /** Defaults to now: the fiscal year is its calendar year. */
+  /** Defaults to now: the window is the twelve months ending with its month. */
   today?: Date;
   onProgress?: (done: number, total: number) => void;
 }
 
 export interface SeedSummary {
   companyId: string;
-  year: number;
+  /** The fiscal years opened (the window's calendar years). */
+  fiscalYears: number[];
   /** Events appended by this run; 0 when everything was there already. */
   eventsAppended: number;
-  posted: number;
-  awaiting: number;
+  transactions: { planned: number; posted: number; awaitingApproval: number; drafts: number };
+  documents: { total: number; attachments: number; postedForBooking: number };
+  /** The workflows the seed started, by status after the run (the process managers may start more). */
+  workflows: { running: number; completed: number };
 }
 
-/** Seeds the demo company into `store` (idempotent). */
-export async function seedDemoData(store: EventStore, options: SeedOptions = {}): Promise<SeedSummary> {
-  const today = options.today ?? new Date();
-  const year = today.getUTCFullYear();
-  const commands = new LedgerCommands(createLedgerCommandHandler(store));
-  const plan = demoTransactionPlan(year, today);
-  const total = plan.length + 2;
+type Actors = Record<DemoRole, CommandContext>;
+
+async function demoActors(users: SeedDependencies['users']): Promise<Actors> {
+  const found = new Map<string, string>();
+  if (users !== undefined) {
+    const { items } = await users.list({ limit: DIRECTORY_PAGE_SIZE, offset: 0 });
+    for (const user of items) if ((DEMO_ROLES as readonly string[]).includes(user.username) && user.role === user.username) found.set(user.username, user.userId);
+  }
+  const context = (role: DemoRole): CommandContext => ({ actor: { userId: found.get(role) ?? `demo-${role}`, role }, correlationId: 'demo-seed', requestId: null });
+  return { admin: context('admin'), accountant: context('accountant'), approver: context('approver') };
+}
+
+/**
+ * Commands of their own over a bare event store, for callers that need the events only (tests):
+ * the attachments' bytes are kept in memory and gone at exit.
+ */
+function ownDependencies(store: EventStore): SeedDependencies {
+  return {
+    store,
+    ledger: new LedgerCommands(createLedgerCommandHandler(store)),
+    documents: new DocumentCommands(createDocumentsCommandHandler(store), new MemoryFileStore()),
+    workflows: new WorkflowCommands(createWorkflowsCommandHandler(store)),
+  };
+}
+
+/**
+ * Seeds the demo company (idempotent). Publishes the default workflow definitions first (a
+ * repeat appends nothing). Pass the server's command objects (`SeedDependencies`); a bare
+ * event store gets commands of its own and keeps attachments in memory only.
+ */
+export async function seedDemoData(target: EventStore | SeedDependencies, options: SeedOptions = {}): Promise<SeedSummary> {
+  const dependencies = 'ledger' in target ? target : ownDependencies(target);
+  const { ledger, documents, workflows } = dependencies;
+  const plan = demoPlan(options.today ?? new Date());
+  const actors = await demoActors(dependencies.users);
+  const total = 2 + plan.fiscalYears.length + plan.documents.length + plan.transactions.length;
   let done = 0;
   let eventsAppended = 0;
   const step = () => options.onProgress?.((done += 1), total);
+  const count = (outcome: { appended: number }) => {
+    eventsAppended += outcome.appended;
+  };
+  const workflowStatus = new Map<string, 'running' | 'completed'>();
 
-  eventsAppended += (await commands.importChart(admin, { companyId: DEMO_COMPANY_ID, accounts: [...SKR03_DEMO_CHART] })).appended;
+  for (const definition of workflowDomain.DEFAULT_WORKFLOW_DEFINITIONS) count(await workflows.publishDefinition(actors.admin, definition));
+  count(await ledger.importChart(actors.admin, { companyId: DEMO_COMPANY_ID, accounts: [...SKR03_DEMO_CHART] }));
   step();
-  eventsAppended += (
-    await commands.openFiscalYear(admin, {
-      companyId: DEMO_COMPANY_ID,
-      year,
-      companyCurrency: SKR03_DEMO_SETTINGS.companyCurrency,
-      approvalThreshold: DEMO_APPROVAL_THRESHOLD,
-      roundingAccountNumber: SKR03_DEMO_SETTINGS.roundingAccountNumber,
-      retainedEarningsAccountNumber: SKR03_DEMO_SETTINGS.retainedEarningsAccountNumber,
-      openingBalanceAccountNumber: SKR03_DEMO_SETTINGS.openingBalanceAccountNumber,
-    })
-  ).appended;
-  step();
+  for (const year of plan.fiscalYears) {
+    count(
+      await ledger.openFiscalYear(actors.admin, {
+        companyId: DEMO_COMPANY_ID,
+        year,
+        companyCurrency: SKR03_DEMO_SETTINGS.companyCurrency,
+        approvalThreshold: DEMO_APPROVAL_THRESHOLD,
+        roundingAccountNumber: SKR03_DEMO_SETTINGS.roundingAccountNumber,
+        retainedEarningsAccountNumber: SKR03_DEMO_SETTINGS.retainedEarningsAccountNumber,
+        openingBalanceAccountNumber: SKR03_DEMO_SETTINGS.openingBalanceAccountNumber,
+      }),
+    );
+    step();
+  }
 
-  let posted = 0;
-  for (const { body, finalState } of plan) {
-    const drafted = await commands.draftTransaction(accountant, body, { submit: finalState !== 'draft' });
-    eventsAppended += drafted.appended;
-    if (finalState === 'posted') {
-      if (drafted.resource.status === 'submitted' && body.lines.some((line) => line.accountNumber === '4120')) {
-        eventsAppended += (await commands.approveTransaction(approver, body.transactionId, undefined)).appended;
-      }
-      if (drafted.resource.status !== 'posted') {
-        try {
-          eventsAppended += (await commands.postTransaction(accountant, body.transactionId, undefined)).appended;
-        } catch (error) {
-          if (!(isDomainError(error) && error.code === 'TRANSACTION_ALREADY_POSTED')) throw error;
-        }
-      }
-      posted += 1;
+  // Documents first: the invoice transactions link them.
+  const toPost: PlannedDocument[] = [];
+  for (const planned of plan.documents) {
+    count(await documents.create(actors.accountant, planned.body));
+    count(await documents.addAttachment(actors.accountant, { documentId: planned.body.documentId, fileName: planned.attachment.fileName, declaredContentType: 'application/pdf', bytes: planned.attachment.bytes }, undefined));
+    if (planned.post !== undefined) toPost.push(planned);
+    if (planned.reviewWorkflowId !== undefined) {
+      const started = await workflows.start(actors.admin, {
+        workflowId: planned.reviewWorkflowId,
+        definitionKey: 'contract-review',
+        subject: { kind: 'document', id: planned.body.documentId },
+        subjectHash: sha256Hex(planned.attachment.bytes),
+        startedBy: actors.admin.actor.userId,
+        facts: { documentType: 'contract' },
+      });
+      count(started);
+      workflowStatus.set(planned.reviewWorkflowId, started.resource.status);
     }
     step();
   }
-  return { companyId: DEMO_COMPANY_ID, year, eventsAppended, posted, awaiting: plan.length - posted };
+
+  const counts = { posted: 0, awaitingApproval: 0, drafts: 0 };
+  for (const planned of plan.transactions) {
+    const state = await seedTransaction(dependencies, actors, planned, count, workflowStatus);
+    if (state === 'posted') counts.posted += 1;
+    else if (state === 'submitted') counts.awaitingApproval += 1;
+    else if (state === 'draft') counts.drafts += 1;
+    step();
+  }
+
+  // Last, so that the process managers book them after the seed's own vouchers of the day.
+  for (const planned of toPost) count(await documents.post(actors.accountant, planned.post as NonNullable<PlannedDocument['post']>, undefined));
+  step();
+
+  const statuses = [...workflowStatus.values()];
+  return {
+    companyId: DEMO_COMPANY_ID,
+    fiscalYears: plan.fiscalYears,
+    eventsAppended,
+    transactions: { planned: plan.transactions.length, ...counts },
+    documents: { total: plan.documents.length, attachments: plan.documents.length, postedForBooking: toPost.length },
+    workflows: { running: statuses.filter((status) => status === 'running').length, completed: statuses.filter((status) => status === 'completed').length },
+  };
+}
+
+/**
+ * One planned transaction: drafted (and submitted) by the accountant; above the threshold,
+ * its approval workflow started and, when it is to be posted, approved by the approver; then
+ * posted. Returns its state, or null for a once-per-store transaction that an earlier run booked
+ * with other data (another window).
+ */
+async function seedTransaction(
+  dependencies: SeedDependencies,
+  actors: Actors,
+  planned: PlannedTransaction,
+  count: (outcome: { appended: number }) => void,
+  workflowStatus: Map<string, 'running' | 'completed'>,
+): Promise<'posted' | 'submitted' | 'draft' | null> {
+  const { ledger, workflows } = dependencies;
+  const { body, finalState } = planned;
+  let drafted: Awaited<ReturnType<LedgerCommands['draftTransaction']>>;
+  try {
+    drafted = await ledger.draftTransaction(actors.accountant, body, { submit: finalState !== 'draft' });
+  } catch (error) {
+    // Booked once per store, by an earlier run with another window: left as it is.
+    if (planned.once && isDomainError(error) && error.code === 'TRANSACTION_EXISTS_WITH_DIFFERENT_DATA') return null;
+    throw error;
+  }
+  count(drafted);
+  if (finalState === 'draft') return 'draft';
+
+  if (planned.needsApproval) {
+    const size = await transactionSize(ledger.reader, body.transactionId);
+    assert(size !== null && size.needsApproval, `demo transaction ${body.transactionId} was planned above the approval threshold`);
+    const submittedBy = size.state.submittedBy;
+    assert(submittedBy !== null, `demo transaction ${body.transactionId} is submitted`);
+    const recent = await dependencies.store.readStream(transactionStreamId(body.transactionId), { direction: 'backwards', maxCount: TRANSACTION_EVENTS_SCANNED_MAX });
+    const submitted = recent.find((event) => event.type === 'ledger.transaction_submitted');
+    assert(submitted !== undefined, `demo transaction ${body.transactionId} has a submission`);
+    // The id the transaction-approval process manager derives: its own start is then a repeat.
+    const workflowId = approvalWorkflowId(submitted.eventId);
+    if (size.posted) {
+      // Posted by an earlier run: its workflow is done; nothing to repeat.
+      workflowStatus.set(workflowId, (await workflows.instance(workflowId)).resource.status);
+      return 'posted';
+    }
+    const subjectHash = transactionDraftHash(size.draft);
+    const started = await workflows.start(actors.accountant, {
+      workflowId,
+      definitionKey: 'transaction-approval',
+      subject: { kind: 'transaction', id: body.transactionId },
+      subjectHash,
+      startedBy: submittedBy,
+      facts: { amount: size.amount },
+    });
+    count(started);
+    workflowStatus.set(workflowId, started.resource.status);
+    if (finalState === 'submitted') return 'submitted';
+    if (started.resource.status === 'running') {
+      const approved = await workflows.approve(actors.approver, workflowId, APPROVAL_STEP, { subjectHash, comment: 'Geprüft, sachlich und rechnerisch richtig.' });
+      count(approved);
+      workflowStatus.set(workflowId, approved.resource.status);
+    }
+    // The process manager approves it too on the completion; either way it is one approval.
+    count(await ledger.approveTransaction(actors.approver, body.transactionId, undefined, subjectHash));
+  } else if (finalState === 'submitted') {
+    return 'submitted';
+  }
+
+  if (drafted.resource.status !== 'posted') {
+    try {
+      count(await ledger.postTransaction(actors.accountant, body.transactionId, undefined));
+    } catch (error) {
+      if (!(isDomainError(error) && error.code === 'TRANSACTION_ALREADY_POSTED')) throw error;
+    }
+  }
+  return 'posted';
 }
