@@ -7,3 +7,4 @@ export * from './idempotency';
 export { migrateSchema, assertSchemaName, type SchemaMigration } from './postgres-migrations';
 export * from './file-store';
 export * from './backup';
+export * from './kafka';

@@ -16,3 +16,4 @@ export * from './identity/users';
 export * from './search';
 export * from './registry';
 export * from './workflows/workflows';
+export * from './runtime/kafka-source';
