@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import * as backup from './commands/backup';
+import * as exportLog from './commands/export-log';
+import * as interchangeExport from './commands/export';
+import * as importSaft from './commands/import-saft';
 import * as projections from './commands/projections';
+import * as relay from './commands/relay';
 import * as seed from './commands/seed';
 import * as start from './commands/start';
 import * as verify from './commands/verify';
@@ -13,7 +17,7 @@ export interface CommandModule {
 }
 
 /** Every command of the CLI, in the order `--help` lists them. Add new command modules here. */
-const commands: readonly CommandModule[] = [start, seed, verify, projections, backup];
+const commands: readonly CommandModule[] = [start, seed, verify, exportLog, interchangeExport, importSaft, projections, backup, relay];
 
 /** The version of @neuroerp/scripts (this file runs from src/ under jest and from dist/ otherwise; both sit next to package.json's folder). */
 function version(): string {

@@ -6,18 +6,39 @@ import {
   createDocumentsCommandHandler,
   createIdentityModule,
   createLedgerCommandHandler,
+  createProcessManagerRuntime,
   createRedisClient,
+  createWorkflowsCommandHandler,
   DocumentCommands,
   ensureDemoUsers,
   LedgerCommands,
+  loadSealKey,
   loadSigningKey,
+  createInalterabilityReportRouter,
+  createSealKeysRouter,
+  PeriodSealer,
+  PostgresProcessManagerStore,
+  sealVerificationKeys,
+  requirePermission,
+  workflowEngineStarter,
+  WorkflowCommands,
   type IdentityModule,
 } from '@neuroerp/command-api';
+import { workflows } from '@neuroerp/domains';
+import { openReadModelDatabase } from '@neuroerp/projections';
+import { MemoryResponseCache, RedisResponseCache } from '@neuroerp/query-api';
 import type { ServerConfig } from './config';
-import { seedDemoData } from './demo-data';
+import { DEMO_COMPANY_ID, seedDemoData } from './demo-data';
 import { openFileStore } from './file-store';
+import { ProcessManagerSupervisor } from './process-manager-supervisor';
 import { createProjectionsRouter, ProjectionService } from './projections';
 import { createServerApp } from './server';
+import { serveUi } from './ui-static';
+
+/** Connections of the query API's read-model pool. */
+export const QUERY_POOL_SIZE_MAX = 10;
+/** Who publishes the default workflow definitions at start-up. */
+const SYSTEM_ACTOR = { userId: 'system', role: 'admin' } as const;
 
 /** Registers a resource to release on shutdown; they are released last in, first out. */
 export type OnShutdown = (name: string, release: () => Promise<void>) => void;
@@ -27,6 +48,8 @@ export interface Application {
   eventStore: PostgresEventStore;
   identity: IdentityModule;
   projections: ProjectionService;
+  workflowCommands: WorkflowCommands;
+  processManagers: ProcessManagerSupervisor;
 }
 
 export interface ComposeOptions {
@@ -38,6 +61,8 @@ export interface ComposeOptions {
   onShutdown: OnShutdown;
   /** Seed the demo ledger when the store is brand new (the embedded profile). */
   seedDemoDataIfEmpty: boolean;
+  /** The built dashboard (ui/dist) served at `/`; absent: no UI. */
+  uiDistDir?: string;
   /** Overrides for tests (a cheap password-hash cost, generous rate limits). */
   identityOverrides?: Partial<Parameters<typeof createIdentityModule>[0]>;
 }
@@ -55,11 +80,22 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
   const seedDemoLedger = options.seedDemoDataIfEmpty && (await eventStore.readAll({ fromPosition: 'start', maxCount: 1 })).length === 0;
   const idempotencyStore = await PostgresIdempotencyStore.connect({ connectionString, schema: config.EVENT_STORE_SCHEMA });
   onShutdown('close the idempotency-key store', () => idempotencyStore.close());
-  const ledgerCommands = new LedgerCommands(createLedgerCommandHandler(eventStore));
+  // Closing a period seals it: Ed25519 over the chain head, a Merkle root and the closing balances (docs/adr/0006).
+  const sealKey = await loadSealKey({ privateKeyPem: config.SEAL_PRIVATE_KEY_PEM, keysDir: path.join(config.DATA_DIR, 'keys') });
+  logger.info({ kid: sealKey.key.kid, source: sealKey.source, file: sealKey.file }, 'period-seal signing key ready');
+  const ledgerHandler = createLedgerCommandHandler(eventStore);
+  const ledgerCommands = new LedgerCommands(ledgerHandler, {
+    sealer: new PeriodSealer({ handler: ledgerHandler, store: eventStore, key: sealKey.key, readHead: () => eventStore.readHead() }),
+  });
   const fileStore = await openFileStore(config);
   onShutdown('close the attachment store', () => fileStore.close());
   logger.info({ fileStore: fileStore.description }, 'attachment store ready');
   const documentCommands = new DocumentCommands(createDocumentsCommandHandler(eventStore), fileStore);
+  const workflowCommands = new WorkflowCommands(createWorkflowsCommandHandler(eventStore));
+  // The default definitions, published once (publishing the same steps again appends nothing).
+  for (const definition of workflows.DEFAULT_WORKFLOW_DEFINITIONS) {
+    await workflowCommands.publishDefinition({ actor: SYSTEM_ACTOR, correlationId: `startup-${definition.key}`, requestId: null }, definition);
+  }
 
   const signing = await loadSigningKey({ privateKeyPem: config.JWT_PRIVATE_KEY_PEM, keysDir: path.join(config.DATA_DIR, 'keys') });
   logger.info({ kid: signing.key.kid, source: signing.source, file: signing.file }, 'access-token signing key ready');
@@ -75,20 +111,42 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
     ...options.identityOverrides,
   });
   // Demo accounts only where nobody else can reach them by default: the embedded profile, or when asked for.
-  if (config.DEMO_USERS === 'true' || (config.DEMO_USERS === undefined && config.DATABASE_URL === undefined)) {
+  const demoUsers = config.DEMO_USERS === 'true' || (config.DEMO_USERS === undefined && config.DATABASE_URL === undefined);
+  if (demoUsers) {
     const created = await ensureDemoUsers(identity.service);
     if (created.length > 0) logger.warn({ usernames: created }, 'demo accounts created with the public demo passwords from the README');
   }
 
-  if (seedDemoLedger) {
-    const summary = await seedDemoData(eventStore);
-    logger.info(summary, 'demo ledger data seeded into the new embedded store');
-  }
-
   // Read models follow the store continuously; shutdown (last in, first out) stops them after HTTP and before the store.
-  const projections = await ProjectionService.open({ connectionString, eventStoreSchema: config.EVENT_STORE_SCHEMA, store: eventStore, logger });
+  const projections = await ProjectionService.open({
+    connectionString,
+    eventStoreSchema: config.EVENT_STORE_SCHEMA,
+    store: eventStore,
+    logger,
+    ...(config.PROJECTION_SOURCE === 'kafka' && config.KAFKA_BROKERS !== undefined
+      ? { kafka: { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, topicPrefix: config.KAFKA_TOPIC_PREFIX } }
+      : {}),
+  });
   onShutdown('stop the projections', () => projections.close());
   projections.startRunners();
+
+  // Process managers: invoice → transaction, transaction ↔ approval workflow; restarted from their checkpoint after a crash.
+  const processManagerStore = await PostgresProcessManagerStore.connect({ connectionString, schema: config.EVENT_STORE_SCHEMA });
+  onShutdown('close the process-manager store', () => processManagerStore.close());
+  const processManagers = new ProcessManagerSupervisor(
+    () => createProcessManagerRuntime({ store: eventStore, persistence: processManagerStore, workflows: workflowEngineStarter(eventStore) }),
+    logger.child({ component: 'process-managers' }),
+  );
+  await processManagers.start();
+  onShutdown('stop the process managers', () => processManagers.stop());
+
+  if (seedDemoLedger) {
+    const summary = await seedDemoData({ store: eventStore, ledger: ledgerCommands, documents: documentCommands, workflows: workflowCommands, users: identity.service.directory });
+    logger.info(summary, 'demo data seeded into the new embedded store');
+  }
+
+  const queryDb = openReadModelDatabase(connectionString, QUERY_POOL_SIZE_MAX);
+  onShutdown('close the query pool', () => queryDb.destroy());
 
   const app = createServerApp({
     eventStore,
@@ -98,7 +156,24 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
     identity,
     ledger: { commands: ledgerCommands, idempotencyStore },
     documents: { commands: documentCommands, idempotencyStore },
+    workflows: { commands: workflowCommands, idempotencyStore },
+    interchange: { commands: ledgerCommands },
+    seals: {
+      keys: createSealKeysRouter({ keys: [sealKey.key] }),
+      report: createInalterabilityReportRouter({ store: eventStore, keys: sealVerificationKeys([sealKey.key]), readHead: () => eventStore.readHead() }),
+    },
+    demoUsers,
+    query: {
+      db: queryDb,
+      controlSchema: projections.controlSchema,
+      companyId: DEMO_COMPANY_ID,
+      requirePermission,
+      cache: redis === null ? new MemoryResponseCache() : new RedisResponseCache(redis),
+      headPosition: projections.headPosition,
+      stream: { onError: (error) => logger.warn({ err: error }, 'the projection stream could not poll the checkpoints') },
+    },
     projections: { router: createProjectionsRouter(projections), metrics: projections.metrics.registry },
+    ...(options.uiDistDir === undefined ? {} : { ui: serveUi(options.uiDistDir) }),
   });
-  return { app, eventStore, identity, projections };
+  return { app, eventStore, identity, projections, workflowCommands, processManagers };
 }

@@ -54,6 +54,12 @@ const serverConfigObject = z.object({
       'RSA private key (PEM, PKCS#8 or PKCS#1, at least 2048 bits; "\\n" escapes allowed) that signs access tokens (RS256). ' +
         'Default: unset, which generates a key on the first start and keeps it in DATA_DIR/keys (file mode 0600).',
     ),
+  SEAL_PRIVATE_KEY_PEM: z
+    .preprocess(unsetIfEmpty, z.string().startsWith('-----BEGIN', 'must be a PEM private key (-----BEGIN PRIVATE KEY-----...)').optional())
+    .describe(
+      'Ed25519 private key (PEM, PKCS#8; "\\n" escapes allowed) that signs period seals (docs/adr/0006-period-seals.md); its public key is published at /.well-known/neuroerp-seal-keys.json. ' +
+        'Default: unset, which generates a key on first use and keeps it in DATA_DIR/keys/seal-ed25519.pem (file mode 0600).',
+    ),
   JWT_ISSUER: z
     .preprocess(unsetIfEmpty, z.string().min(1).max(200).default('neuroerp'))
     .describe('The "iss" claim of issued access tokens, checked on every verification. Default neuroerp.'),
@@ -112,6 +118,43 @@ const serverConfigObject = z.object({
       'AES-256-GCM key of backups, 32 bytes in base64 (openssl rand -base64 32). ' +
         'Default: unset, which generates one on the first backup and keeps it in DATA_DIR/keys/backup.key (mode 0600); store a copy away from the data.',
     ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .preprocess(unsetIfEmpty, z.string().url('must be a URL such as http://jaeger:4318').refine((url) => /^https?:\/\//.test(url), 'must start with http:// or https://').optional())
+    .describe(
+      'OTLP/HTTP endpoint of the trace collector (Jaeger, OpenTelemetry Collector: http://jaeger:4318); traces go to <it>/v1/traces. ' +
+        'Default: unset, tracing off (spans are no-ops).',
+    ),
+  OTEL_SERVICE_NAME: z
+    .preprocess(unsetIfEmpty, z.string().min(1).max(100).optional())
+    .describe('service.name of the traces (neuroerp-command-api, ...). Default: neuroerp-<role>, or neuroerp.'),
+  ELASTIC_APM_SERVER_URL: z
+    .preprocess(unsetIfEmpty, z.string().url('must be a URL such as http://apm-server:8200').refine((url) => /^https?:\/\//.test(url), 'must start with http:// or https://').optional())
+    .describe('Elastic APM server (http://apm-server:8200); set: elastic-apm-node is started. Default: unset, no APM agent.'),
+  ELASTIC_APM_SECRET_TOKEN: z
+    .preprocess(unsetIfEmpty, z.string().min(1).max(500).optional())
+    .describe('Secret token of the Elastic APM server; used only with ELASTIC_APM_SERVER_URL. Default: unset (no token).'),
+  KAFKA_BROKERS: z
+    .preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .transform((list) => list.split(',').map((broker) => broker.trim()).filter((broker) => broker !== ''))
+        .pipe(z.array(z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, 'each broker must look like host:port')).min(1, 'must name at least one broker'))
+        .optional(),
+    )
+    .describe('Comma-separated Kafka bootstrap brokers (kafka-1:9092,kafka-2:9092) for `neuroerp relay` and PROJECTION_SOURCE=kafka. Default: unset, no Kafka.'),
+  KAFKA_CLIENT_ID: z
+    .preprocess(unsetIfEmpty, z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1..100 letters, digits, dots, underscores or hyphens').default('neuroerp'))
+    .describe('Kafka client id this process reports to the brokers (broker logs, quotas). Default neuroerp.'),
+  KAFKA_TOPIC_PREFIX: z
+    .preprocess(unsetIfEmpty, z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be letters, digits, dots, underscores or hyphens').default('neuroerp'))
+    .describe('Prefix of the per-context topics <prefix>.ledger, .documents, .workflows, .identity that the relay produces to and projections consume. Default neuroerp.'),
+  PROJECTION_SOURCE: z
+    .preprocess(unsetIfEmpty, z.enum(['eventstore', 'kafka']).default('eventstore'))
+    .describe(
+      'Where continuous projection runners read events: eventstore (the store\'s catch-up subscription) or kafka (the relay\'s topics; needs KAFKA_BROKERS and a running `neuroerp relay`). ' +
+        'Rebuilds always read the event store. Default eventstore.',
+    ),
 });
 
 /**
@@ -127,6 +170,9 @@ export const serverConfigSchema = serverConfigObject.superRefine((config, contex
   }
   if ((config.S3_ACCESS_KEY_ID === undefined) !== (config.S3_SECRET_ACCESS_KEY === undefined)) {
     context.addIssue({ code: z.ZodIssueCode.custom, path: ['S3_SECRET_ACCESS_KEY'], message: 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are set together' });
+  }
+  if (config.PROJECTION_SOURCE === 'kafka' && config.KAFKA_BROKERS === undefined) {
+    context.addIssue({ code: z.ZodIssueCode.custom, path: ['KAFKA_BROKERS'], message: 'is required when PROJECTION_SOURCE=kafka' });
   }
   if (config.REFRESH_TOKEN_TTL_SECONDS <= config.ACCESS_TOKEN_TTL_SECONDS) {
     context.addIssue({ code: z.ZodIssueCode.custom, path: ['REFRESH_TOKEN_TTL_SECONDS'], message: 'must be greater than ACCESS_TOKEN_TTL_SECONDS' });

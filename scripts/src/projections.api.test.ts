@@ -70,6 +70,12 @@ describe('GET /api/projections with continuous runners', () => {
       ['account_balances', '3', '0', 'running', 0],
       ['general_ledger', '3', '0', 'running', 0],
       ['audit_log', '3', '0', 'running', 0],
+      ['chart_of_accounts', '3', '0', 'running', 0],
+      ['transactions', '3', '0', 'running', 0],
+      ['documents', '3', '0', 'running', 0],
+      ['users', '3', '0', 'running', 0],
+      ['search', '3', '0', 'running', 0],
+      ['workflows', '3', '0', 'running', 0],
     ]);
     const metrics = await request(app).get('/metrics').expect(200);
     expect(metrics.text).toContain('projection_lag_events{projection="general_ledger"} 0');
@@ -79,6 +85,31 @@ describe('GET /api/projections with continuous runners', () => {
   it('answers an anonymous caller with 401 UNAUTHENTICATED (every role has finance:read)', async () => {
     const response = await request(app).get('/api/projections').expect(401);
     expect(response.body.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('an admin starts a rebuild over HTTP and polls it to completion; it then shows in the status', async () => {
+    const started = await request(app).post('/api/projections/general_ledger/rebuild').set('X-Test-Role', 'admin').send({}).expect(202);
+    expect(started.headers.location).toBe('/api/projections/general_ledger/rebuild');
+    expect(started.body).toMatchObject({ name: 'general_ledger', state: 'running' });
+    let progress = started.body as { state: string; position: string; head: string; switched: boolean | null };
+    const deadline = Date.now() + 20_000;
+    while (progress.state === 'running' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      progress = (await request(app).get('/api/projections/general_ledger/rebuild').set('X-Test-Role', 'guest').expect(200)).body;
+    }
+    expect(progress).toMatchObject({ state: 'succeeded', switched: true });
+    expect(BigInt(progress.position)).toBeGreaterThanOrEqual(2n);
+    const status = (await request(app).get('/api/projections').set('X-Test-Role', 'auditor').expect(200)).body as { projections: { name: string; active: { build: number }; rebuild: unknown }[] };
+    expect(status.projections.find((item) => item.name === 'general_ledger')).toMatchObject({ active: { build: 2 }, rebuild: { state: 'succeeded' } });
+  });
+
+  it.each([
+    ['a guest starting a rebuild', 'post', '/api/projections/general_ledger/rebuild', 'guest', 403, 'FORBIDDEN'],
+    ['an unknown projection', 'post', '/api/projections/nope/rebuild', 'admin', 404, 'PROJECTION_NOT_FOUND'],
+    ['the progress of a rebuild never started', 'get', '/api/projections/users/rebuild', 'admin', 404, 'REBUILD_NOT_FOUND'],
+  ] as const)('%s answers a 4xx with its code', async (_case, method, url, role, status, code) => {
+    const response = await request(app)[method](url).set('X-Test-Role', role).send(method === 'post' ? {} : undefined).expect(status);
+    expect(response.body.code).toBe(code);
   });
 
   it('documents /api/projections in the OpenAPI document', async () => {

@@ -59,7 +59,9 @@ describe('npx neuroerp projections', () => {
 
   it('status before any build says not_built; rebuild builds, a second rebuild verifies equal and switches; status shows the new build', async () => {
     const before = JSON.parse((await cli('status', '--json')).stdout) as { projections: { name: string; state: string }[] };
-    expect(before.projections.map((item) => item.state)).toEqual(['not_built', 'not_built', 'not_built']);
+    expect(before.projections.map((item) => [item.name, item.state])).toEqual(
+      ['account_balances', 'general_ledger', 'audit_log', 'chart_of_accounts', 'transactions', 'documents', 'users', 'search', 'workflows'].map((name) => [name, 'not_built']),
+    );
 
     const first = await cli('rebuild', 'general_ledger', '--json');
     expect(first.code).toBe(0);

@@ -1,11 +1,16 @@
 import { UsageError } from './cli-errors';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
-import type { PostgresEventStore } from '@neuroerp/infra';
-import { requirePermission } from '@neuroerp/command-api';
+import { KafkaClients, kafkaTopics, type PostgresEventStore } from '@neuroerp/infra';
+import { HttpProblemError, problem, requirePermission } from '@neuroerp/command-api';
 import {
-  ledgerProjections,
+  allProjections,
+  KafkaProjectionSource,
+  kafkaConsumerGroupId,
+  listDeadLetters,
+  migrateKafkaProjectionSource,
   migrateProjectionControl,
+  rebuildProjection,
   openReadModelDatabase,
   ProjectionMetrics,
   ProjectionRunner,
@@ -16,8 +21,8 @@ import {
   type RunnerState,
 } from '@neuroerp/projections';
 
-/** Connections of the read-model pool: one per continuous runner plus a few for status and queries. */
-export const PROJECTION_POOL_SIZE_MAX = 8;
+/** Connections of the read-model pool: one per continuous runner plus a few for status and rebuilds. */
+export const PROJECTION_POOL_SIZE_MAX = 12;
 
 /** The schema of the projection control tables beside an event store schema; table sets are `<it>_<name>_v<version>_b<build>`. */
 export function projectionControlSchema(eventStoreSchema: string): string {
@@ -25,8 +30,8 @@ export function projectionControlSchema(eventStoreSchema: string): string {
 }
 
 export function projectionByName(name: string): Projection {
-  const projection = ledgerProjections.find((candidate) => candidate.name === name);
-  if (projection === undefined) throw new UsageError(`unknown projection ${name}; known: ${ledgerProjections.map((known) => known.name).join(', ')}`);
+  const projection = allProjections.find((candidate) => candidate.name === name);
+  if (projection === undefined) throw new UsageError(`unknown projection ${name}; known: ${allProjections.map((known) => known.name).join(', ')}`);
   return projection;
 }
 
@@ -36,6 +41,11 @@ export interface ProjectionServiceOptions {
   store: PostgresEventStore;
   logger?: Logger;
   projections?: readonly Projection[];
+  /**
+   * Continuous runners consume the relay's Kafka topics instead of the store's subscription
+   * (PROJECTION_SOURCE=kafka); rebuilds still read the event store. Absent: the event store.
+   */
+  kafka?: { brokers: readonly string[]; clientId: string; topicPrefix: string };
 }
 
 /**
@@ -47,7 +57,9 @@ export class ProjectionService {
   readonly controlSchema: string;
   readonly metrics = new ProjectionMetrics();
   readonly projections: readonly Projection[];
-  private readonly runners: ProjectionRunner[] = [];
+  private readonly runners: (ProjectionRunner | KafkaProjectionSource)[] = [];
+  private readonly kafka: KafkaClients | null;
+  private readonly rebuilds = new Map<string, RebuildProgress>();
 
   private constructor(
     readonly options: ProjectionServiceOptions,
@@ -55,21 +67,38 @@ export class ProjectionService {
   ) {
     this.db = db;
     this.controlSchema = projectionControlSchema(options.eventStoreSchema);
-    this.projections = options.projections ?? ledgerProjections;
+    this.projections = options.projections ?? allProjections;
+    this.kafka = options.kafka === undefined ? null : new KafkaClients({ brokers: options.kafka.brokers, clientId: options.kafka.clientId });
     if (this.projections.length + 2 > PROJECTION_POOL_SIZE_MAX) throw new Error('PROJECTION_POOL_SIZE_MAX is too small for the runners');
   }
 
   static async open(options: ProjectionServiceOptions): Promise<ProjectionService> {
     await migrateProjectionControl(options.connectionString, projectionControlSchema(options.eventStoreSchema));
+    if (options.kafka !== undefined) await migrateKafkaProjectionSource(options.connectionString, projectionControlSchema(options.eventStoreSchema));
     const db = openReadModelDatabase(options.connectionString, PROJECTION_POOL_SIZE_MAX);
     return new ProjectionService(options, db);
   }
 
   headPosition = async (): Promise<bigint> => (await this.options.store.readHead()).position;
 
-  /** Starts one continuous runner per projection on the store's catch-up subscription. */
+  /** Starts one continuous runner per projection on the store's catch-up subscription, or on Kafka (PROJECTION_SOURCE=kafka). */
   startRunners(): void {
     for (const projection of this.projections) {
+      if (this.kafka !== null && this.options.kafka !== undefined) {
+        const source = new KafkaProjectionSource({
+          db: this.db,
+          controlSchema: this.controlSchema,
+          projection,
+          consumer: this.kafka.consumer(kafkaConsumerGroupId(projection)),
+          topics: kafkaTopics(this.options.kafka.topicPrefix),
+          metrics: this.metrics,
+          logger: this.options.logger?.child({ component: 'projections', projection: projection.name, source: 'kafka' }),
+          headPosition: this.headPosition,
+        });
+        source.start();
+        this.runners.push(source);
+        continue;
+      }
       const runner = new ProjectionRunner({
         db: this.db,
         controlSchema: this.controlSchema,
@@ -89,22 +118,120 @@ export class ProjectionService {
     return projectionStatus(this.db, this.controlSchema, this.options.store, this.projections, await this.headPosition(), states);
   }
 
-  /** Stops the runners (each finishes its batch) and closes the pool. */
+  /**
+   * Starts a rebuild of one projection in the background (build from 0, verify, switch) and
+   * returns its progress record, which `rebuildProgress` keeps updating. One rebuild per
+   * projection at a time: asking again while one runs returns the running one.
+   */
+  startRebuild(name: string): RebuildProgress {
+    const projection = this.projections.find((candidate) => candidate.name === name);
+    if (projection === undefined) throw new UsageError(`unknown projection ${name}`);
+    const running = this.rebuilds.get(name);
+    if (running?.state === 'running') return running;
+    const progress: RebuildProgress = { name, state: 'running', position: '0', head: '0', startedAt: new Date().toISOString(), finishedAt: null, switched: null, error: null };
+    this.rebuilds.set(name, progress);
+    const done = rebuildProjection({
+      db: this.db,
+      controlSchema: this.controlSchema,
+      store: this.options.store,
+      projection,
+      headPosition: this.headPosition,
+      onProgress: (position, head) => {
+        progress.position = position.toString();
+        progress.head = head.toString();
+      },
+    }).then(
+      (result) => {
+        Object.assign(progress, { state: 'succeeded', position: result.position.toString(), finishedAt: new Date().toISOString(), switched: result.switched });
+        this.options.logger?.info({ projection: name, events: result.events.toString(), seconds: result.seconds, switched: result.switched }, 'projection rebuilt');
+      },
+      (error: unknown) => {
+        Object.assign(progress, { state: 'failed', finishedAt: new Date().toISOString(), error: error instanceof Error ? error.message : String(error) });
+        this.options.logger?.error({ err: error, projection: name }, 'projection rebuild failed');
+      },
+    );
+    this.pendingRebuilds.add(done);
+    void done.finally(() => this.pendingRebuilds.delete(done));
+    return progress;
+  }
+
+  rebuildProgress(name: string): RebuildProgress | null {
+    return this.rebuilds.get(name) ?? null;
+  }
+
+  private readonly pendingRebuilds = new Set<Promise<void>>();
+
+  /** Stops the runners (each finishes its batch), waits for running rebuilds, and closes the pool. */
   async close(): Promise<void> {
     await Promise.all(this.runners.map((runner) => runner.stop()));
+    await Promise.all(this.pendingRebuilds);
     await this.db.destroy();
   }
 }
 
-/** `GET /api/projections`: status per projection; needs finance:read, like the read models it describes. */
+/** Unresolved dead letters listed by `GET /api/projections/dead-letters`, newest first. */
+export const DEAD_LETTERS_SHOWN_MAX = 100;
+
+/** A rebuild started over HTTP, as `GET /api/projections` and the rebuild routes show it. */
+export interface RebuildProgress {
+  name: string;
+  state: 'running' | 'succeeded' | 'failed';
+  /** Position the new table set has reached, and the head it aims at (decimal strings). */
+  position: string;
+  head: string;
+  startedAt: string;
+  finishedAt: string | null;
+  /** Whether the verified build became the active one. */
+  switched: boolean | null;
+  error: string | null;
+}
+
+/**
+ * `GET /api/projections`: status per projection with the latest rebuild (finance:read, like
+ * the read models it describes); `POST /api/projections/:name/rebuild` starts a rebuild
+ * (projections:manage) and answers 202 with its progress; `GET .../rebuild` polls it.
+ */
 export function createProjectionsRouter(service: ProjectionService): Router {
   const router = express.Router();
+  const known = (name: string) => service.projections.some((projection) => projection.name === name);
+  const notFound = (name: string) => new HttpProblemError(problem(404, 'PROJECTION_NOT_FOUND', `There is no projection named ${name}.`));
   router.get('/api/projections', requirePermission('finance:read'), async (_req, res, next) => {
     try {
-      res.json({ projections: await service.status() });
+      const statuses = await service.status();
+      res.json({ projections: statuses.map((status) => ({ ...status, rebuild: service.rebuildProgress(status.name) })) });
     } catch (error) {
       next(error);
     }
+  });
+  router.get('/api/projections/dead-letters', requirePermission('finance:read'), async (_req, res, next) => {
+    try {
+      const letters = await listDeadLetters(service.db, service.controlSchema, { limit: DEAD_LETTERS_SHOWN_MAX });
+      res.json({
+        items: letters.map((letter) => ({
+          id: letter.id,
+          projection: letter.name,
+          position: letter.position.toString(),
+          eventId: letter.eventId,
+          eventType: letter.eventType,
+          error: letter.error,
+          failedAt: letter.createdAt.toISOString(),
+        })),
+      });
+    } catch (error) {
+      next(error);
+    }
+  });
+  router.post('/api/projections/:name/rebuild', requirePermission('projections:manage'), (req, res, next) => {
+    const name = String(req.params.name);
+    if (!known(name)) return next(notFound(name));
+    res.status(202).location(`/api/projections/${name}/rebuild`).json(service.startRebuild(name));
+  });
+  router.get('/api/projections/:name/rebuild', requirePermission('finance:read'), (req, res, next) => {
+    const name = String(req.params.name);
+    if (!known(name)) return next(notFound(name));
+    const progress = service.rebuildProgress(name);
+    if (progress === null) return next(new HttpProblemError(problem(404, 'REBUILD_NOT_FOUND', `No rebuild of ${name} was started since the server started.`)));
+    res.json(progress);
   });
   return router;
 }
@@ -120,6 +247,39 @@ export const projectionsOpenApiPaths = {
         '200': { description: 'One entry per projection; positions are decimal strings.', content: { 'application/json': { schema: { type: 'object' } } } },
         '401': { description: 'No valid access token.', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
         '403': { description: 'The role lacks finance:read.', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+      },
+    },
+  },
+  '/api/projections/dead-letters': {
+    get: {
+      operationId: 'listProjectionDeadLetters',
+      summary: `Unresolved dead letters (events a projection could not apply), at most ${100}. Needs finance:read.`,
+      tags: ['operations'],
+      security: [{ bearerAuth: [] }],
+      responses: { '200': { description: '{ items: [{ id, projection, position, eventId, eventType, error, failedAt }] }', content: { 'application/json': { schema: { type: 'object' } } } } },
+    },
+  },
+  '/api/projections/{name}/rebuild': {
+    parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+    post: {
+      operationId: 'startProjectionRebuild',
+      summary: 'Start a rebuild of the projection (build from 0, verify, atomic switch) in the background. Needs projections:manage.',
+      tags: ['operations'],
+      security: [{ bearerAuth: [] }],
+      responses: {
+        '202': { description: 'The rebuild runs; poll the GET of this path.', content: { 'application/json': { schema: { type: 'object' } } } },
+        '403': { description: 'The role lacks projections:manage.', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+        '404': { description: 'PROJECTION_NOT_FOUND.', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+      },
+    },
+    get: {
+      operationId: 'getProjectionRebuild',
+      summary: 'Progress of the latest rebuild started over HTTP: state, position, head. Needs finance:read.',
+      tags: ['operations'],
+      security: [{ bearerAuth: [] }],
+      responses: {
+        '200': { description: 'Progress (positions are decimal strings).', content: { 'application/json': { schema: { type: 'object' } } } },
+        '404': { description: 'PROJECTION_NOT_FOUND or REBUILD_NOT_FOUND.', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
       },
     },
   },

@@ -6,10 +6,13 @@ import pino, { type LevelWithSilent, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { commandApiOpenApiPaths, createCommandApiRouter, problem, sendProblem, type CommandApiDependencies, type ProblemDetails } from '@neuroerp/command-api';
-import { createSecurityMiddleware, type IdentityModule, type SecurityOptions } from '@neuroerp/command-api';
+import { createSecurityMiddleware, rejectDeepJson, type IdentityModule, type SecurityOptions } from '@neuroerp/command-api';
 import { createLedgerRouter, ledgerOpenApi, problemFromError, type LedgerRouterOptions } from '@neuroerp/command-api';
 import { createDocumentsRouter, documentsOpenApi, type DocumentsRouterOptions } from '@neuroerp/command-api';
-import { createQueryApiRouter, queryApiOpenApiPaths } from '@neuroerp/query-api';
+import { createWorkflowsRouter, workflowsOpenApi, type WorkflowsRouterOptions } from '@neuroerp/command-api';
+import { createInterchangeRouter, type InterchangeRouterOptions } from '@neuroerp/command-api';
+import { createQueryApiRouter, queryApiOpenApiPaths, type QueryApiOptions } from '@neuroerp/query-api';
+import { createDemoUsersRouter, demoUsersOpenApiPaths } from './demo-users-route';
 import { projectionsOpenApiPaths } from './projections';
 
 /** Largest accepted request body. Commands are small; one event may be up to 1 MiB (EVENT_SIZE_BYTES_MAX). */
@@ -43,6 +46,18 @@ export interface ServerDependencies {
    * `res.locals.actor`): the bench verifies tokens without rate limits, API tests inject an actor.
    */
   authenticate?: RequestHandler;
+  /** The workflow API under /api/workflows (command-api `createWorkflowsRouter`); absent: not mounted. */
+  workflows?: WorkflowsRouterOptions;
+  /** The query API under /api/query and /api/stream (query-api `createQueryApiRouter`); absent: not mounted. */
+  query?: QueryApiOptions;
+  /** `POST /api/finance/import/saft` (command-api `createInterchangeRouter`); absent: not mounted. */
+  interchange?: InterchangeRouterOptions;
+  /** Period seals: the public keys at /.well-known/neuroerp-seal-keys.json and the inalterability report (command-api). */
+  seals?: { keys: RequestHandler; report: RequestHandler };
+  /** `GET /api/auth/demo-users` for the login page (only where DEMO_USERS is enabled). */
+  demoUsers?: boolean;
+  /** Serves the built dashboard at `/` (scripts `serveUi`); absent: no UI. */
+  ui?: RequestHandler;
   /** `GET /api/projections` and the projection metrics (scripts `ProjectionService`); absent: not mounted. */
   projections?: { router: RequestHandler; metrics: Registry };
 }
@@ -83,6 +98,8 @@ export function createServerApp(deps: ServerDependencies): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
+      // `?access_token=` (the event stream's token, QUERY_TOKEN_PATHS) never reaches a log line.
+      serializers: { req: redactQueryToken },
       // Probes and scrapes arrive every few seconds; a failing readiness probe logs itself.
       autoLogging: { ignore: (req) => req.method === 'GET' && ['/health', '/ready', '/metrics'].includes(req.url ?? '') },
       customLogLevel: (_req, res, error): LevelWithSilent => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
@@ -90,14 +107,18 @@ export function createServerApp(deps: ServerDependencies): Express {
   );
   app.use(measureDuration(httpDuration));
   app.use(createSecurityMiddleware(deps.security));
-  app.use(express.json({ limit: REQUEST_BODY_BYTES_MAX }));
+  app.use(express.json({ limit: REQUEST_BODY_BYTES_MAX }), rejectDeepJson);
   if (deps.identity) app.use(deps.identity.middleware);
   if (deps.authenticate) app.use(deps.authenticate);
 
   app.use(createCommandApiRouter({ eventStore: deps.eventStore, readyTimeoutMs: deps.readyTimeoutMs }));
   if (deps.ledger) app.use(createLedgerRouter(deps.ledger));
   if (deps.documents) app.use(createDocumentsRouter(deps.documents));
-  app.use(createQueryApiRouter({}));
+  if (deps.workflows) app.use(createWorkflowsRouter(deps.workflows));
+  if (deps.interchange) app.use(createInterchangeRouter(deps.interchange));
+  if (deps.seals) app.use(deps.seals.keys, deps.seals.report);
+  if (deps.demoUsers === true) app.use(createDemoUsersRouter());
+  if (deps.query) app.use(createQueryApiRouter(deps.query));
   if (deps.projections) app.use(deps.projections.router);
   if (deps.identity) app.use(deps.identity.router);
 
@@ -107,16 +128,31 @@ export function createServerApp(deps: ServerDependencies): Express {
   });
 
   // One document, two addresses: /api/openapi.json for tools, /api/docs as before.
-  const openApi = openApiDocument(deps.version, { ledger: deps.ledger !== undefined, projections: deps.projections !== undefined, documents: deps.documents !== undefined });
+  const openApi = openApiDocument(deps.version, {
+    ledger: deps.ledger !== undefined,
+    projections: deps.projections !== undefined,
+    documents: deps.documents !== undefined,
+    workflows: deps.workflows !== undefined,
+    query: deps.query !== undefined,
+    demoUsers: deps.demoUsers === true,
+  });
   app.get(['/api/openapi.json', '/api/docs'], (_req, res) => {
     res.json(openApi);
   });
+  if (deps.ui) app.use(deps.ui);
 
   app.use((req, _res, next) => {
     next(new HttpProblemError(problem(404, 'NOT_FOUND', `No route for ${req.method} ${req.path}.`)));
   });
   app.use(problemErrorHandler);
   return app;
+}
+
+/** A serialized request (pino-http) with the access token of its URL and query replaced. */
+export function redactQueryToken<Serialized extends { url?: string; query?: Record<string, unknown> }>(req: Serialized): Serialized {
+  const url = req.url?.replace(/([?&]access_token=)[^&]*/g, '$1[Redacted]');
+  const query = req.query !== undefined && 'access_token' in req.query ? { ...req.query, access_token: '[Redacted]' } : req.query;
+  return { ...req, url, query };
 }
 
 /** Labels by the matched route pattern, never the raw path, so that the number of series stays bounded. */
@@ -145,7 +181,10 @@ const problemErrorHandler: ErrorRequestHandler = (error: unknown, req, res, next
 };
 
 /** The OpenAPI 3.1 document of exactly the routes this app serves. */
-export function openApiDocument(version: string, mounted: { ledger: boolean; projections?: boolean; documents?: boolean } = { ledger: false }) {
+export function openApiDocument(
+  version: string,
+  mounted: { ledger: boolean; projections?: boolean; documents?: boolean; workflows?: boolean; query?: boolean; demoUsers?: boolean } = { ledger: false },
+) {
   const ledger = mounted.ledger ? ledgerOpenApi() : { paths: {}, components: {} };
   const operationalPaths = {
     '/metrics': {
@@ -175,7 +214,10 @@ export function openApiDocument(version: string, mounted: { ledger: boolean; pro
   };
   const projectionPaths = mounted.projections === true ? projectionsOpenApiPaths : {};
   const documentPaths = mounted.documents === true ? documentsOpenApi().paths : {};
-  const parts: Record<string, object>[] = [commandApiOpenApiPaths, ledger.paths, documentPaths, queryApiOpenApiPaths, operationalPaths, projectionPaths];
+  const workflowPaths = mounted.workflows === true ? workflowsOpenApi().paths : {};
+  const queryPaths = mounted.query === true ? queryApiOpenApiPaths : {};
+  const demoUserPaths = mounted.demoUsers === true ? demoUsersOpenApiPaths : {};
+  const parts: Record<string, object>[] = [commandApiOpenApiPaths, ledger.paths, documentPaths, workflowPaths, queryPaths, operationalPaths, projectionPaths, demoUserPaths];
   const paths: Record<string, object> = {};
   for (const part of parts) {
     for (const [path, item] of Object.entries(part)) {

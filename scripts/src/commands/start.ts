@@ -53,6 +53,8 @@ async function start(version: string): Promise<void> {
       version,
       onShutdown: (name, release) => shutdown.add(name, release),
       seedDemoDataIfEmpty: config.DATABASE_URL === undefined,
+      // The dashboard built by `npm run build -w ui` (npm start builds it); this file is scripts/{src,dist}/commands/.
+      uiDistDir: path.resolve(__dirname, '..', '..', '..', 'ui', 'dist'),
     });
     const server = await listen(app, config.PORT);
     shutdown.add('stop accepting HTTP requests', () => closeServer(server));
