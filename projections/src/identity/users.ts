@@ -171,3 +171,15 @@ export async function getUser(db: Knex, controlSchema: string, userId: string): 
   const row = (result.rows as UserRow[])[0];
   return row === undefined ? null : toSummary(row);
 }
+
+/**
+ * The user names of `userIds` in one statement (also of deleted users); ids without a user
+ * (e.g. `system`) are absent from the map.
+ */
+export async function usernamesByIds(db: Knex, controlSchema: string, userIds: Iterable<string>): Promise<Map<string, string>> {
+  const ids = [...new Set(userIds)];
+  if (ids.length === 0) return new Map();
+  const schema = await activeSchema(db, controlSchema, usersProjection.name);
+  const result = await db.raw(`select user_id, username from "${schema}".users where user_id = any(?::text[])`, [ids]);
+  return new Map((result.rows as { user_id: string; username: string }[]).map((row) => [row.user_id, row.username]));
+}

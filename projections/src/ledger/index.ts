@@ -7,6 +7,7 @@ export * from './account-balances';
 export * from './general-ledger';
 export * from './audit-log';
 export * from './transactions';
+export * from './chart-of-accounts';
 export * from './reconcile';
 export { QUERY_PAGE_SIZE_MAX, type TrialBalance, type TrialBalanceRow } from './shared';
 

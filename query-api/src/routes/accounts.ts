@@ -4,7 +4,7 @@ import { cursorParameter, limitParameter, pageSchema, toPage } from '../http/pag
 import { accountNumberParameter, dateParameter, fromNotAfterTo, instantParameter } from '../http/parameters';
 import { QueryProblemError } from '../http/problem';
 import { z } from '../http/zod';
-import { accountCatalogue } from '../read-models/accounts';
+import { ACCOUNT_STATUSES, accountCatalogue, CHART_OF_ACCOUNTS, guessedAccount } from '../read-models/accounts';
 import { ACCOUNT_BALANCES, companyCurrency, EXPORT_ROWS_MAX, GENERAL_LEDGER } from '../read-models/ledger';
 import { formatMinor } from '../read-models/money';
 import { defineRoute, type RouteContext } from '../route';
@@ -13,10 +13,10 @@ const amount = z.string().openapi({ description: 'Decimal string in major units 
 
 export const accountItemSchema = z.object({
   accountNumber: z.string(),
-  name: z.string().nullable().describe('Null while no chart-of-accounts read model exists.'),
-  type: z.enum(['asset', 'liability', 'equity', 'revenue', 'expense']),
+  name: z.string().nullable().describe('From the chart of accounts; null for an account number the chart does not hold.'),
+  type: z.enum(['asset', 'liability', 'equity', 'revenue', 'expense']).describe('From the chart of accounts; for a number the chart does not hold, guessed from the SKR03 account classes.'),
   normalBalance: z.enum(['debit', 'credit']),
-  status: z.string().describe('`unknown` while no chart-of-accounts read model exists.'),
+  status: z.enum(ACCOUNT_STATUSES).describe('From the chart of accounts; `unknown` for an account number the chart does not hold.'),
   debit: amount,
   credit: amount,
   balance: amount.describe('Debit minus credit.'),
@@ -44,23 +44,29 @@ export async function balancesAsOf(context: RouteContext<{ asOf?: string; knownA
 export const accountsRoute = defineRoute({
   path: '/accounts',
   operationId: 'queryAccounts',
-  summary: 'Accounts with their debit, credit and balance as of a date, as known at an instant.',
+  summary: "The chart of accounts with every account's debit, credit and balance as of a date, as known at an instant (accounts without postings too).",
   tags: ['query: ledger'],
   permission: 'finance:read',
   reads: [ACCOUNT_BALANCES, GENERAL_LEDGER],
+  optionalReads: [CHART_OF_ACCOUNTS],
   query: asOfQuery,
   response: z.object({ asOf: z.string(), knownAt: z.string().nullable(), currency: z.string(), items: z.array(accountItemSchema) }),
   async run(context) {
     const { asOf, knownAt, balances, currency } = await balancesAsOf(context);
-    const catalogue = accountCatalogue(balances.rows.map((row) => row.accountNumber));
+    const chart = await accountCatalogue(context, 'all');
+    // Numbers with postings the chart does not hold: typed by their SKR03 class.
+    const unknown = balances.rows.filter((row) => !chart.has(row.accountNumber)).map((row) => guessedAccount(row.accountNumber));
+    const sums = new Map(balances.rows.map((row) => [row.accountNumber, row]));
+    const accounts = [...chart.values(), ...unknown].sort((a, b) => (a.accountNumber < b.accountNumber ? -1 : a.accountNumber > b.accountNumber ? 1 : 0));
     return {
       asOf,
       knownAt,
       currency,
-      items: balances.rows.map((row) => {
-        const account = catalogue.get(row.accountNumber);
-        if (account === undefined) throw new Error(`no catalogue entry for ${row.accountNumber}`);
-        return { ...account, debit: formatMinor(row.debitMinor, currency), credit: formatMinor(row.creditMinor, currency), balance: formatMinor(row.balanceMinor, currency) };
+      items: accounts.map((account) => {
+        const row = sums.get(account.accountNumber);
+        const debit = row?.debitMinor ?? 0n;
+        const credit = row?.creditMinor ?? 0n;
+        return { ...account, debit: formatMinor(debit, currency), credit: formatMinor(credit, currency), balance: formatMinor(debit - credit, currency) };
       }),
     };
   },
@@ -82,7 +88,7 @@ const statementLineSchema = z.object({
 
 const statementResponse = z.object({
   accountNumber: z.string(),
-  name: z.string().nullable(),
+  name: z.string().nullable().describe('From the chart of accounts; null for an account number the chart does not hold.'),
   currency: z.string(),
   from: z.string().nullable(),
   to: z.string(),
@@ -111,6 +117,7 @@ export const statementRoute = defineRoute({
   tags: ['query: ledger'],
   permission: 'finance:read',
   reads: [ACCOUNT_BALANCES, GENERAL_LEDGER],
+  optionalReads: [CHART_OF_ACCOUNTS],
   params: z.object({ accountNumber: accountNumberParameter }),
   query: z.object({
     from: dateParameter.optional().describe('First posting date; default: from the first line.'),
@@ -183,7 +190,7 @@ export const statementRoute = defineRoute({
     );
     return {
       accountNumber,
-      name: accountCatalogue([accountNumber]).get(accountNumber)?.name ?? null,
+      name: (await accountCatalogue(context, [accountNumber])).get(accountNumber)?.name ?? null,
       currency,
       from: from ?? null,
       to,

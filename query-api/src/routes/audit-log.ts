@@ -4,6 +4,7 @@ import { dateParameter, fromNotAfterTo } from '../http/parameters';
 import { QueryProblemError } from '../http/problem';
 import { z } from '../http/zod';
 import { AUDIT_LOG, EXPORT_ROWS_MAX } from '../read-models/ledger';
+import { loadUserNames, USERS } from '../read-models/users';
 import { defineRoute } from '../route';
 
 const auditEntrySchema = z.object({
@@ -13,6 +14,7 @@ const auditEntrySchema = z.object({
   streamId: z.string(),
   streamVersion: z.number().int(),
   actor: z.object({ userId: z.string(), role: z.string() }),
+  actorName: z.string().nullable().describe('The user name of `actor.userId` (users read model); null when unknown (e.g. `system`).'),
   requestId: z.string().nullable(),
   correlationId: z.string(),
   reason: z.string().nullable(),
@@ -44,6 +46,7 @@ export const auditLogRoute = defineRoute({
   tags: ['query: audit'],
   permission: 'finance:read',
   reads: [AUDIT_LOG],
+  optionalReads: [USERS],
   query: z.object({
     from: dateParameter.optional().describe('First day (UTC) of `recordedAt`.'),
     to: dateParameter.optional().describe('Last day (UTC) of `recordedAt`.'),
@@ -65,6 +68,7 @@ export const auditLogRoute = defineRoute({
           { header: 'streamId', value: (row) => row.streamId },
           { header: 'streamVersion', value: (row) => row.streamVersion },
           { header: 'actor', value: (row) => row.actor.userId },
+          { header: 'actorName', value: (row) => row.actorName },
           { header: 'role', value: (row) => row.actor.role },
           { header: 'requestId', value: (row) => row.requestId },
           { header: 'correlationId', value: (row) => row.correlationId },
@@ -100,8 +104,10 @@ export const auditLogRoute = defineRoute({
          from "${schema}".audit_events where ${conditions.join(' and ')} order by audit_events.position limit ?`,
       [...bindings, pageSize + 1],
     );
+    const rows = result.rows as AuditRow[];
+    const nameOf = await loadUserNames(context, rows.slice(0, pageSize).map((row) => row.actor_user_id));
     return toPage(
-      result.rows as AuditRow[],
+      rows,
       pageSize,
       (row) => [row.position],
       (row) => ({
@@ -111,6 +117,7 @@ export const auditLogRoute = defineRoute({
         streamId: row.stream_id,
         streamVersion: row.stream_version,
         actor: { userId: row.actor_user_id, role: row.actor_role },
+        actorName: nameOf(row.actor_user_id),
         requestId: row.request_id,
         correlationId: row.correlation_id,
         reason: row.reason,

@@ -2,10 +2,13 @@ import { getDocument, listDocuments, type DocumentSummary } from '@neuroerp/proj
 import { cursorParameter, encodeCursor, limitParameter, pageSchema } from '../http/pagination';
 import { textParameter } from '../http/parameters';
 import { z } from '../http/zod';
+import { loadUserNames, USERS, type UserNameOf } from '../read-models/users';
 import { defineRoute, notFound } from '../route';
 
 /** The documents read model (projections `documentsProjection`). */
 export const DOCUMENTS = 'documents';
+
+const userName = z.string().nullable().describe('The user name of the user id beside it (users read model); null when unknown (e.g. `system`).');
 
 const documentItemSchema = z.object({
   documentId: z.string(),
@@ -15,11 +18,12 @@ const documentItemSchema = z.object({
   status: z.enum(['active', 'deleted']),
   updatedAt: z.string(),
   updatedBy: z.string(),
+  updatedByName: userName,
   transactionId: z.string().nullable().describe('The journal transaction that books the document, once linked.'),
   postedVersion: z.number().int().nullable(),
 });
 
-function toItem(summary: DocumentSummary) {
+function toItem(summary: DocumentSummary, nameOf: UserNameOf) {
   return {
     documentId: summary.documentId,
     type: summary.type,
@@ -28,6 +32,7 @@ function toItem(summary: DocumentSummary) {
     status: summary.status,
     updatedAt: summary.updatedAt,
     updatedBy: summary.updatedBy,
+    updatedByName: nameOf(summary.updatedBy),
     transactionId: summary.transactionId,
     postedVersion: summary.postedVersion,
   };
@@ -40,6 +45,7 @@ export const documentsRoute = defineRoute({
   tags: ['query: documents'],
   permission: 'documents:read',
   reads: [DOCUMENTS],
+  optionalReads: [USERS],
   query: z.object({
     type: z.string().min(1).max(50).optional(),
     text: textParameter.optional().describe('Words (web-search syntax) in the title or content.'),
@@ -55,7 +61,8 @@ export const documentsRoute = defineRoute({
       after: query.cursor === undefined ? undefined : { updatedPosition: BigInt(query.cursor[0]), documentId: query.cursor[1] },
       limit: query.limit,
     });
-    return { items: page.items.map(toItem), nextCursor: page.next === null ? null : encodeCursor([page.next.updatedPosition.toString(), page.next.documentId]) };
+    const nameOf = await loadUserNames(context, page.items.map((item) => item.updatedBy));
+    return { items: page.items.map((item) => toItem(item, nameOf)), nextCursor: page.next === null ? null : encodeCursor([page.next.updatedPosition.toString(), page.next.documentId]) };
   },
 });
 
@@ -66,6 +73,7 @@ export const documentRoute = defineRoute({
   tags: ['query: documents'],
   permission: 'documents:read',
   reads: [DOCUMENTS],
+  optionalReads: [USERS],
   params: z.object({ documentId: z.string().min(1).max(100) }),
   query: z.object({}),
   errorCodes: ['DOCUMENT_NOT_FOUND'],
@@ -75,21 +83,32 @@ export const documentRoute = defineRoute({
     attachments: z.array(z.unknown()),
     createdAt: z.string(),
     createdBy: z.string(),
+    createdByName: userName,
     deletedReason: z.string().nullable(),
-    versions: z.array(z.object({ version: z.number().int(), at: z.string(), by: z.string(), reason: z.string().nullable(), contentHash: z.string(), position: z.string() })),
+    versions: z.array(z.object({ version: z.number().int(), at: z.string(), by: z.string(), byName: userName, reason: z.string().nullable(), contentHash: z.string(), position: z.string() })),
   }),
   async run(context) {
     const detail = await getDocument(context.db, context.controlSchema, context.params.documentId);
     if (detail === null) throw notFound('DOCUMENT', context.params.documentId);
+    const nameOf = await loadUserNames(context, [detail.updatedBy, detail.createdBy, ...detail.versions.map((version) => version.by)]);
     return {
-      ...toItem(detail),
+      ...toItem(detail, nameOf),
       content: detail.content,
       metadata: detail.metadata,
       attachments: detail.attachments,
       createdAt: detail.createdAt,
       createdBy: detail.createdBy,
+      createdByName: nameOf(detail.createdBy),
       deletedReason: detail.deletedReason,
-      versions: detail.versions.map((version) => ({ ...version, position: version.position.toString() })),
+      versions: detail.versions.map((version) => ({
+        version: version.version,
+        at: version.at,
+        by: version.by,
+        byName: nameOf(version.by),
+        reason: version.reason,
+        contentHash: version.contentHash,
+        position: version.position.toString(),
+      })),
     };
   },
 });

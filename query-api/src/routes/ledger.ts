@@ -3,6 +3,7 @@ import { cursorParameter, limitParameter, pageSchema, toPage } from '../http/pag
 import { accountNumberParameter, amountParameter, dateParameter, fromNotAfterTo, minNotAboveMax, textParameter } from '../http/parameters';
 import { QueryProblemError } from '../http/problem';
 import { z } from '../http/zod';
+import { accountCatalogue, accountOf, CHART_OF_ACCOUNTS } from '../read-models/accounts';
 import { ACCOUNT_BALANCES, companyCurrency, EXPORT_ROWS_MAX, GENERAL_LEDGER, likePattern } from '../read-models/ledger';
 import { formatMinor, parseMajor } from '../read-models/money';
 import { defineRoute } from '../route';
@@ -12,6 +13,7 @@ const ledgerLineSchema = z.object({
   voucherNumber: z.number().int(),
   transactionId: z.string(),
   accountNumber: z.string(),
+  accountName: z.string().nullable().describe('From the chart of accounts; null for an account number the chart does not hold.'),
   side: z.enum(['debit', 'credit']),
   amount: z.string().describe('Company-currency amount, decimal string in major units.'),
   currency: z.string().describe('The company currency.'),
@@ -41,6 +43,7 @@ export const ledgerRoute = defineRoute({
   tags: ['query: ledger'],
   permission: 'finance:read',
   reads: [ACCOUNT_BALANCES, GENERAL_LEDGER],
+  optionalReads: [CHART_OF_ACCOUNTS],
   query: z.object({
     account: accountNumberParameter.optional(),
     from: dateParameter.optional().describe('First posting date.'),
@@ -60,7 +63,7 @@ export const ledgerRoute = defineRoute({
     filename: () => 'ledger.csv',
     render: (body: LedgerResponse) =>
       toCsv(
-        (['position', 'postingDate', 'voucherNumber', 'transactionId', 'accountNumber', 'side', 'amount', 'currency', 'description'] as const).map((header) => ({
+        (['position', 'postingDate', 'voucherNumber', 'transactionId', 'accountNumber', 'accountName', 'side', 'amount', 'currency', 'description'] as const).map((header) => ({
           header,
           value: (row: LedgerResponse['items'][number]) => row[header],
         })),
@@ -100,8 +103,10 @@ export const ledgerRoute = defineRoute({
          from "${schema}".ledger_lines where ${conditions.join(' and ')} order by ledger_lines.position, ledger_lines.line_number limit ?`,
       [...bindings, pageSize + 1],
     );
+    const rows = result.rows as LedgerRow[];
+    const catalogue = await accountCatalogue(context, [...new Set(rows.slice(0, pageSize).map((row) => row.account_number))]);
     return toPage(
-      result.rows as LedgerRow[],
+      rows,
       pageSize,
       (row) => [row.position, row.line_number],
       (row) => ({
@@ -109,6 +114,7 @@ export const ledgerRoute = defineRoute({
         voucherNumber: row.voucher_number,
         transactionId: row.transaction_id,
         accountNumber: row.account_number,
+        accountName: accountOf(catalogue, row.account_number).name,
         side: row.side,
         amount: formatMinor(BigInt(row.amount), currency),
         currency,

@@ -2,6 +2,7 @@ import { toCsv } from '../http/csv';
 import { dateParameter } from '../http/parameters';
 import { QueryProblemError } from '../http/problem';
 import { z } from '../http/zod';
+import { accountCatalogue, accountOf, CHART_OF_ACCOUNTS } from '../read-models/accounts';
 import { ACCOUNT_BALANCES, companyCurrency, EXPORT_ROWS_MAX, GENERAL_LEDGER } from '../read-models/ledger';
 import { formatMinor } from '../read-models/money';
 import { defineRoute } from '../route';
@@ -39,6 +40,7 @@ const openItemsResponse = z.object({
       transactionId: z.string(),
       voucherNumber: z.number().int(),
       accountNumber: z.string(),
+      accountName: z.string().nullable().describe('The control account\'s name from the chart of accounts; null when the chart does not hold it.'),
       party: z.string().nullable().describe('Null: ledger lines carry no business partner yet.'),
       documentDate: z.string(),
       dueDate: z.string().describe(`Document date plus ${PAYMENT_TERM_DAYS} days.`),
@@ -76,6 +78,7 @@ export const openItemsRoute = defineRoute({
   tags: ['query: reports'],
   permission: 'finance:read',
   reads: [ACCOUNT_BALANCES, GENERAL_LEDGER],
+  optionalReads: [CHART_OF_ACCOUNTS],
   query: z.object({
     kind: z.enum(['receivables', 'payables']).optional().describe('Default `receivables`.'),
     asOf: dateParameter.optional().describe('Posting date; default today.'),
@@ -85,7 +88,7 @@ export const openItemsRoute = defineRoute({
     filename: (body: OpenItems) => `open-${body.kind}-${body.asOf}.csv`,
     render: (body: OpenItems) =>
       toCsv(
-        (['transactionId', 'voucherNumber', 'accountNumber', 'party', 'documentDate', 'dueDate', 'daysOverdue', 'amount', 'open', 'ageBucket'] as const).map((header) => ({
+        (['transactionId', 'voucherNumber', 'accountNumber', 'accountName', 'party', 'documentDate', 'dueDate', 'daysOverdue', 'amount', 'open', 'ageBucket'] as const).map((header) => ({
           header,
           value: (row: OpenItems['items'][number]) => row[header],
         })),
@@ -124,6 +127,7 @@ export const openItemsRoute = defineRoute({
         left -= settled;
       }
     }
+    const catalogue = await accountCatalogue(context, [...new Set(items.map((item) => item.line.account_number))]);
     const buckets: Record<AgeBucket, bigint> = { current: 0n, d1_30: 0n, d31_60: 0n, d61_90: 0n, over90: 0n };
     const asOfMs = Date.parse(`${asOf}T00:00:00Z`);
     const open = items
@@ -137,6 +141,7 @@ export const openItemsRoute = defineRoute({
           transactionId: item.line.transaction_id,
           voucherNumber: item.line.voucher_number,
           accountNumber: item.line.account_number,
+          accountName: accountOf(catalogue, item.line.account_number).name,
           party: null,
           documentDate: item.line.document_date,
           dueDate,

@@ -2,13 +2,17 @@ import { toCsv } from '../http/csv';
 import { dateParameter, fromNotAfterTo } from '../http/parameters';
 import { QueryProblemError } from '../http/problem';
 import { z } from '../http/zod';
-import { accountCatalogue, type AccountType } from '../read-models/accounts';
+import { accountCatalogue, accountOf, CHART_OF_ACCOUNTS, type AccountType } from '../read-models/accounts';
 import { ACCOUNT_BALANCES, accountSums, companyCurrency, EXPORT_ROWS_MAX, GENERAL_LEDGER } from '../read-models/ledger';
 import { formatMinor } from '../read-models/money';
 import { defineRoute } from '../route';
 
 const amount = z.string().openapi({ description: 'Decimal string in major units of the company currency.' });
-const reportLineSchema = z.object({ accountNumber: z.string().nullable(), name: z.string().nullable(), amount });
+const reportLineSchema = z.object({
+  accountNumber: z.string().nullable(),
+  name: z.string().nullable().describe('The account name from the chart of accounts (null for a number the chart does not hold); `result` or a total on lines without account number.'),
+  amount,
+});
 type ReportLine = z.infer<typeof reportLineSchema>;
 
 /** Amount in the direction of the account type's normal balance (assets and expenses: debit minus credit). */
@@ -48,6 +52,7 @@ export const balanceSheetRoute = defineRoute({
   tags: ['query: reports'],
   permission: 'finance:read',
   reads: [ACCOUNT_BALANCES],
+  optionalReads: [CHART_OF_ACCOUNTS],
   query: z.object({ asOf: dateParameter.optional().describe('Posting date; default today.') }),
   response: balanceSheetResponse,
   csv: {
@@ -65,13 +70,12 @@ export const balanceSheetRoute = defineRoute({
     const schema = context.schemaOf(ACCOUNT_BALANCES);
     const currency = await companyCurrency(context.db, schema, context.companyId);
     const sums = await accountSums(context.db, schema, { companyId: context.companyId, to: asOf });
-    const catalogue = accountCatalogue(sums.map((sum) => sum.accountNumber));
+    const catalogue = await accountCatalogue(context, sums.map((sum) => sum.accountNumber));
     const sections: Record<'asset' | 'liability' | 'equity', ReportLine[]> = { asset: [], liability: [], equity: [] };
     const totals = { asset: 0n, liability: 0n, equity: 0n };
     let result = 0n;
     for (const sum of sums) {
-      const account = catalogue.get(sum.accountNumber);
-      if (account === undefined) throw new Error(`no catalogue entry for ${sum.accountNumber}`);
+      const account = accountOf(catalogue, sum.accountNumber);
       const value = normalAmount(account.type, sum.debitMinor, sum.creditMinor);
       if (account.type === 'revenue') result += value;
       else if (account.type === 'expense') result -= value;
@@ -118,6 +122,7 @@ export const profitAndLossRoute = defineRoute({
   tags: ['query: reports'],
   permission: 'finance:read',
   reads: [ACCOUNT_BALANCES],
+  optionalReads: [CHART_OF_ACCOUNTS],
   query: z.object({
     from: dateParameter.optional().describe('First posting date; default 1 January of `to`’s year.'),
     to: dateParameter.optional().describe('Last posting date; default today.'),
@@ -140,18 +145,18 @@ export const profitAndLossRoute = defineRoute({
     const schema = context.schemaOf(ACCOUNT_BALANCES);
     const currency = await companyCurrency(context.db, schema, context.companyId);
     const sums = await accountSums(context.db, schema, { companyId: context.companyId, from, to });
-    const catalogue = accountCatalogue(sums.map((sum) => sum.accountNumber));
+    const catalogue = await accountCatalogue(context, sums.map((sum) => sum.accountNumber));
     const revenue: ReportLine[] = [];
     const expenses: ReportLine[] = [];
     let revenueTotal = 0n;
     let expenseTotal = 0n;
     for (const sum of sums) {
-      const account = catalogue.get(sum.accountNumber);
-      if (account?.type === 'revenue') {
+      const account = accountOf(catalogue, sum.accountNumber);
+      if (account.type === 'revenue') {
         const value = normalAmount('revenue', sum.debitMinor, sum.creditMinor);
         revenue.push({ accountNumber: sum.accountNumber, name: account.name, amount: formatMinor(value, currency) });
         revenueTotal += value;
-      } else if (account?.type === 'expense') {
+      } else if (account.type === 'expense') {
         const value = normalAmount('expense', sum.debitMinor, sum.creditMinor);
         expenses.push({ accountNumber: sum.accountNumber, name: account.name, amount: formatMinor(value, currency) });
         expenseTotal += value;
@@ -192,6 +197,7 @@ const vatResponse = z.object({
       taxCode: z.string(),
       kind: z.enum(['output', 'input']),
       accountNumber: z.string(),
+      accountName: z.string().nullable().describe('The VAT account\'s name from the chart of accounts; null when the chart does not hold it.'),
       rate: z.string().describe('Percent.'),
       base: amount.describe('Net revenue (output) or net expense (input) of the transactions that booked this tax code.'),
       tax: amount.describe('Output VAT owed (credit minus debit) or input VAT reclaimable (debit minus credit).'),
@@ -208,6 +214,7 @@ export const vatSummaryRoute = defineRoute({
   tags: ['query: reports'],
   permission: 'finance:read',
   reads: [ACCOUNT_BALANCES, GENERAL_LEDGER],
+  optionalReads: [CHART_OF_ACCOUNTS],
   query: z.object({
     from: dateParameter.optional().describe('First posting date; default the first day of `to`’s month.'),
     to: dateParameter.optional().describe('Last posting date; default today.'),
@@ -218,7 +225,7 @@ export const vatSummaryRoute = defineRoute({
     filename: (body: VatSummary) => `vat-summary-${body.from}-${body.to}.csv`,
     render: (body: VatSummary) =>
       toCsv(
-        (['taxCode', 'kind', 'accountNumber', 'rate', 'base', 'tax'] as const).map((header) => ({ header, value: (row: VatSummary['items'][number]) => row[header] })),
+        (['taxCode', 'kind', 'accountNumber', 'accountName', 'rate', 'base', 'tax'] as const).map((header) => ({ header, value: (row: VatSummary['items'][number]) => row[header] })),
         body.items,
       ),
   },
@@ -242,7 +249,7 @@ export const vatSummaryRoute = defineRoute({
     if (lines.length > EXPORT_ROWS_MAX) throw new QueryProblemError(400, 'EXPORT_TOO_LARGE', `More than ${EXPORT_ROWS_MAX} lines; narrow the date range.`);
     const byTransaction = new Map<string, typeof lines>();
     for (const line of lines) byTransaction.set(line.transaction_id, [...(byTransaction.get(line.transaction_id) ?? []), line]);
-    const catalogue = accountCatalogue([...new Set(lines.map((line) => line.account_number))]);
+    const catalogue = await accountCatalogue(context, [...new Set([...lines.map((line) => line.account_number), ...vatAccounts])]);
     const sums = new Map<string, { base: bigint; tax: bigint }>(VAT_TAX_CODES.map((code) => [code.taxCode, { base: 0n, tax: 0n }]));
     for (const transactionLines of byTransaction.values()) {
       for (const code of VAT_TAX_CODES) {
@@ -256,7 +263,7 @@ export const vatSummaryRoute = defineRoute({
         // The base: the revenue (output) or expense (input) lines of the same transaction, whatever the rate of
         // other VAT lines in it (a mixed-rate transaction counts its whole base under each of its codes).
         const baseType = code.kind === 'output' ? 'revenue' : 'expense';
-        sum.base += direction * transactionLines.filter((line) => catalogue.get(line.account_number)?.type === baseType).reduce((total, line) => total + signed(line), 0n);
+        sum.base += direction * transactionLines.filter((line) => accountOf(catalogue, line.account_number).type === baseType).reduce((total, line) => total + signed(line), 0n);
       }
     }
     let output = 0n;
@@ -265,7 +272,15 @@ export const vatSummaryRoute = defineRoute({
       const sum = sums.get(code.taxCode) ?? { base: 0n, tax: 0n };
       if (code.kind === 'output') output += sum.tax;
       else input += sum.tax;
-      return { taxCode: code.taxCode, kind: code.kind, accountNumber: code.accountNumber, rate: code.rate, base: formatMinor(sum.base, currency), tax: formatMinor(sum.tax, currency) };
+      return {
+        taxCode: code.taxCode,
+        kind: code.kind,
+        accountNumber: code.accountNumber,
+        accountName: accountOf(catalogue, code.accountNumber).name,
+        rate: code.rate,
+        base: formatMinor(sum.base, currency),
+        tax: formatMinor(sum.tax, currency),
+      };
     });
     return { from, to, currency, items, totals: { output: formatMinor(output, currency), input: formatMinor(input, currency), payable: formatMinor(output - input, currency) } };
   },

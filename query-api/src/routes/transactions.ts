@@ -3,12 +3,16 @@ import { cursorParameter, limitParameter, pageSchema } from '../http/pagination'
 import { encodeCursor } from '../http/pagination';
 import { amountParameter, dateParameter, fromNotAfterTo, minNotAboveMax, textParameter } from '../http/parameters';
 import { z } from '../http/zod';
+import { accountCatalogue, accountOf, CHART_OF_ACCOUNTS, type AccountInfo } from '../read-models/accounts';
 import { ACCOUNT_BALANCES, companyCurrency, CURRENCY_FALLBACK } from '../read-models/ledger';
 import { formatMinor, parseMajor } from '../read-models/money';
+import { loadUserNames, USERS, type UserNameOf } from '../read-models/users';
 import { defineRoute, notFound, type RouteContext } from '../route';
 
 /** The transactions read model (projections `transactionsProjection`). */
 export const TRANSACTIONS = 'transactions';
+
+const userName = z.string().nullable().describe('The user name of the user id beside it (users read model); null when unknown (e.g. `system`).');
 
 const transactionItemSchema = z.object({
   transactionId: z.string(),
@@ -22,9 +26,13 @@ const transactionItemSchema = z.object({
   currency: z.string().nullable(),
   voucherNumber: z.number().int().nullable(),
   draftedBy: z.string().nullable(),
+  draftedByName: userName,
   submittedBy: z.string().nullable(),
+  submittedByName: userName,
   approvedBy: z.string().nullable(),
+  approvedByName: userName,
   postedBy: z.string().nullable(),
+  postedByName: userName,
   linkedDocumentIds: z.array(z.string()),
   reversesTransactionId: z.string().nullable(),
   reversalTransactionId: z.string().nullable().describe('Set once a reversal is claimed; with status `posted` the reversal is still pending.'),
@@ -32,7 +40,12 @@ const transactionItemSchema = z.object({
   updatedPosition: z.string(),
 });
 
-function toItem(summary: TransactionSummary) {
+/** The user ids an item shows (for {@link loadUserNames}). */
+function userIdsOf(summary: TransactionSummary): (string | null)[] {
+  return [summary.draftedBy, summary.submittedBy, summary.approvedBy, summary.postedBy];
+}
+
+function toItem(summary: TransactionSummary, nameOf: UserNameOf) {
   return {
     transactionId: summary.transactionId,
     companyId: summary.companyId,
@@ -45,9 +58,13 @@ function toItem(summary: TransactionSummary) {
     currency: summary.currency,
     voucherNumber: summary.voucherNumber,
     draftedBy: summary.draftedBy,
+    draftedByName: nameOf(summary.draftedBy),
     submittedBy: summary.submittedBy,
+    submittedByName: nameOf(summary.submittedBy),
     approvedBy: summary.approvedBy,
+    approvedByName: nameOf(summary.approvedBy),
     postedBy: summary.postedBy,
+    postedByName: nameOf(summary.postedBy),
     linkedDocumentIds: summary.linkedDocumentIds,
     reversesTransactionId: summary.reversesTransactionId,
     reversalTransactionId: summary.reversalTransactionId,
@@ -68,7 +85,7 @@ export const transactionsRoute = defineRoute({
   tags: ['query: transactions'],
   permission: 'finance:read',
   reads: [TRANSACTIONS],
-  optionalReads: [ACCOUNT_BALANCES],
+  optionalReads: [ACCOUNT_BALANCES, USERS],
   query: z.object({
     status: z.enum(['draft', 'submitted', 'approved', 'posted', 'reversed']).optional(),
     type: z.string().min(1).max(50).optional(),
@@ -99,7 +116,8 @@ export const transactionsRoute = defineRoute({
       after: query.cursor === undefined ? undefined : { postingDate: query.cursor[0], transactionId: query.cursor[1] },
       limit: query.limit,
     });
-    return { items: page.items.map(toItem), nextCursor: page.next === null ? null : encodeCursor([page.next.postingDate, page.next.transactionId]) };
+    const nameOf = await loadUserNames(context, page.items.flatMap(userIdsOf));
+    return { items: page.items.map((item) => toItem(item, nameOf)), nextCursor: page.next === null ? null : encodeCursor([page.next.postingDate, page.next.transactionId]) };
   },
 });
 
@@ -110,6 +128,7 @@ export const transactionRoute = defineRoute({
   tags: ['query: transactions'],
   permission: 'finance:read',
   reads: [TRANSACTIONS],
+  optionalReads: [USERS, CHART_OF_ACCOUNTS],
   params: z.object({ transactionId: z.string().min(1).max(100) }),
   query: z.object({}),
   errorCodes: ['TRANSACTION_NOT_FOUND'],
@@ -118,6 +137,7 @@ export const transactionRoute = defineRoute({
       .array(
         z.object({
           accountNumber: z.string(),
+          accountName: z.string().nullable().describe("From the chart of accounts of the transaction's company; null for an account number the chart does not hold."),
           side: z.enum(['debit', 'credit']),
           amount: z.string().describe('Decimal string in the line currency.'),
           currency: z.string(),
@@ -130,7 +150,7 @@ export const transactionRoute = defineRoute({
       )
       .describe('The draft lines until posted, then the posted lines.'),
     reversalReason: z.string().nullable(),
-    approvals: z.array(z.object({ by: z.string(), at: z.string(), comment: z.string().nullable(), approvedHash: z.string().nullable(), position: z.string() })),
+    approvals: z.array(z.object({ by: z.string(), byName: userName, at: z.string(), comment: z.string().nullable(), approvedHash: z.string().nullable(), position: z.string() })),
     history: z.array(
       z.object({
         type: z.string(),
@@ -138,7 +158,7 @@ export const transactionRoute = defineRoute({
         streamId: z.string(),
         streamVersion: z.number().int(),
         recordedAt: z.string(),
-        actor: z.object({ userId: z.string(), role: z.string() }),
+        actor: z.object({ userId: z.string(), role: z.string(), username: userName }),
         reason: z.string().nullable(),
         requestId: z.string().nullable(),
         correlationId: z.string(),
@@ -150,12 +170,15 @@ export const transactionRoute = defineRoute({
   async run(context) {
     const detail = await getTransaction(context.db, context.controlSchema, context.params.transactionId);
     if (detail === null) throw notFound('TRANSACTION', context.params.transactionId);
+    const nameOf = await loadUserNames(context, [...userIdsOf(detail), ...detail.approvals.map((approval) => approval.by), ...detail.history.map((entry) => entry.actor.userId)]);
+    const lines = detail.lines as EventLine[];
+    const catalogue = await accountCatalogue({ ...context, companyId: detail.companyId }, [...new Set(lines.map((line) => line.accountNumber))]);
     return {
-      ...toItem(detail),
-      lines: detail.lines.map((line) => lineView(line, detail.currency ?? 'EUR')),
+      ...toItem(detail, nameOf),
+      lines: lines.map((line) => lineView(line, detail.currency ?? 'EUR', catalogue)),
       reversalReason: detail.reversalReason,
-      approvals: detail.approvals.map((approval) => ({ ...approval, position: approval.position.toString() })),
-      history: detail.history.map((entry) => ({ ...entry, position: entry.position.toString() })),
+      approvals: detail.approvals.map((approval) => ({ by: approval.by, byName: nameOf(approval.by), at: approval.at, comment: approval.comment, approvedHash: approval.approvedHash, position: approval.position.toString() })),
+      history: detail.history.map((entry) => ({ ...entry, actor: { ...entry.actor, username: nameOf(entry.actor.userId) }, position: entry.position.toString() })),
     };
   },
 });
@@ -173,10 +196,10 @@ interface EventLine {
 }
 
 /** A line as the events carry it (minor units) in the wire form of every query answer (decimal strings). */
-function lineView(raw: unknown, companyCurrency: string) {
-  const line = raw as EventLine;
+function lineView(line: EventLine, companyCurrency: string, catalogue: ReadonlyMap<string, AccountInfo>) {
   return {
     accountNumber: line.accountNumber,
+    accountName: accountOf(catalogue, line.accountNumber).name,
     side: line.side,
     amount: formatMinor(BigInt(line.amountMinor), line.currency),
     currency: line.currency,

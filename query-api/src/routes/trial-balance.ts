@@ -1,7 +1,7 @@
 import { toCsv } from '../http/csv';
 import { dateParameter, instantParameter } from '../http/parameters';
 import { z } from '../http/zod';
-import { accountCatalogue } from '../read-models/accounts';
+import { accountCatalogue, accountOf, CHART_OF_ACCOUNTS } from '../read-models/accounts';
 import { ACCOUNT_BALANCES, GENERAL_LEDGER } from '../read-models/ledger';
 import { formatMinor } from '../read-models/money';
 import { defineRoute } from '../route';
@@ -13,7 +13,16 @@ const trialBalanceResponse = z.object({
   asOf: z.string(),
   knownAt: z.string().nullable().describe('Null: as known now.'),
   currency: z.string(),
-  items: z.array(z.object({ accountNumber: z.string(), name: z.string().nullable(), type: z.string(), debit: amount, credit: amount, balance: amount })),
+  items: z.array(
+    z.object({
+      accountNumber: z.string(),
+      name: z.string().nullable().describe('From the chart of accounts; null for an account number the chart does not hold.'),
+      type: z.string().describe('From the chart of accounts; for a number the chart does not hold, guessed from the SKR03 account classes.'),
+      debit: amount,
+      credit: amount,
+      balance: amount,
+    }),
+  ),
   totals: z.object({ debit: amount, credit: amount }),
 });
 type TrialBalanceResponse = z.infer<typeof trialBalanceResponse>;
@@ -25,6 +34,7 @@ export const trialBalanceRoute = defineRoute({
   tags: ['query: ledger'],
   permission: 'finance:read',
   reads: [ACCOUNT_BALANCES, GENERAL_LEDGER],
+  optionalReads: [CHART_OF_ACCOUNTS],
   query: z.object({
     asOf: dateParameter.optional().describe('Posting date; default today.'),
     knownAt: instantParameter.optional().describe('Only lines recorded at or before this instant; default: as known now.'),
@@ -47,15 +57,15 @@ export const trialBalanceRoute = defineRoute({
   },
   async run(context): Promise<TrialBalanceResponse> {
     const { asOf, knownAt, balances, currency } = await balancesAsOf(context);
-    const catalogue = accountCatalogue(balances.rows.map((row) => row.accountNumber));
+    const catalogue = await accountCatalogue(context, balances.rows.map((row) => row.accountNumber));
     return {
       asOf,
       knownAt,
       currency,
       items: balances.rows.map((row) => ({
         accountNumber: row.accountNumber,
-        name: catalogue.get(row.accountNumber)?.name ?? null,
-        type: catalogue.get(row.accountNumber)?.type ?? 'asset',
+        name: accountOf(catalogue, row.accountNumber).name,
+        type: accountOf(catalogue, row.accountNumber).type,
         debit: formatMinor(row.debitMinor, currency),
         credit: formatMinor(row.creditMinor, currency),
         balance: formatMinor(row.balanceMinor, currency),

@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { workflowsProjection } from '@neuroerp/projections';
+import { usersProjection, workflowsProjection } from '@neuroerp/projections';
 import { workflows } from '@neuroerp/schemas';
 import { newEvent, queryTestBed, type QueryTestBed } from '../test-support';
 
 let bed: QueryTestBed;
 const get = (path: string, actor: { userId: string; role: string }) => request(bed.app).get(`/api/query${path}`).set('X-Test-User', actor.userId).set('X-Test-Role', actor.role);
 
-const maker = { userId: 'maker-1', role: 'accountant' };
-const checker = { userId: 'checker-1', role: 'approver' };
+// maker and checker are users of the users read model (`mia`, `chris`); checker-2, lead-1 and `system` are not.
+const maker = { userId: randomUUID(), role: 'accountant' };
+const checker = { userId: randomUUID(), role: 'approver' };
 const other = { userId: 'checker-2', role: 'approver' };
 const system = { userId: 'system', role: 'admin' };
 const hash = 'cd'.repeat(32);
@@ -71,7 +73,15 @@ beforeAll(async () => {
   await bed.store.appendToStream('workflows.instance-wf-e', start('wf-e', { kind: 'document', id: 'inv-2' }, '2026-03-02T09:00:00.000Z', '2026-03-04T09:00:00.000Z', { userId: 'lead-1' }), {
     expectedVersion: 'no_stream',
   });
-  await bed.project([workflowsProjection]);
+  const passwordHash = `scrypt$16384$8$1$${'a'.repeat(22)}$${'b'.repeat(43)}`;
+  for (const [username, user] of [['mia', maker], ['chris', checker]] as const) {
+    await bed.store.appendToStream(
+      `identity.user-${user.userId}`,
+      [newEvent('identity.user_created', { userId: user.userId, username, displayName: null, role: user.role, passwordHash, createdBy: 'admin-1', createdAt: '2026-01-01T08:00:00.000Z' }, system)],
+      { expectedVersion: 'no_stream' },
+    );
+  }
+  await bed.project([workflowsProjection, usersProjection]);
 });
 afterAll(async () => {
   await bed?.close();
@@ -96,6 +106,7 @@ describe('workflow query routes', () => {
           overdue: true,
           escalated: false,
           startedBy: maker.userId,
+          startedByName: 'mia',
           startedAt: '2026-03-01T08:00:00.000Z',
           subjectHash: hash,
         },
@@ -104,6 +115,7 @@ describe('workflow query routes', () => {
       nextCursor: null,
     });
     // The answer depends on who asks (perActor): checker-2 also sees wf-c, which checker-1 started.
+    expect((await get('/inbox', other).expect(200)).body.items[2]).toMatchObject({ workflowId: 'wf-c', startedBy: checker.userId, startedByName: 'chris' });
     const ids = async (actor: { userId: string; role: string }, query = '') => (await get(`/inbox${query}`, actor).expect(200)).body.items.map((item: { workflowId: string }) => item.workflowId);
     expect(await ids(other)).toEqual(['wf-a', 'wf-b', 'wf-c']);
     expect(await ids({ userId: 'lead-1', role: 'user' })).toEqual(['wf-e']);
@@ -134,12 +146,12 @@ describe('workflow query routes', () => {
     expect(await ids('subjectKind=transaction&subjectId=tx-4')).toEqual(['wf-d']);
     expect((await get('/workflows?status=open', other).expect(400)).body.code).toBe('VALIDATION_FAILED');
     const done = (await get('/workflows?status=approved', other).expect(200)).body.items[0];
-    expect(done).toMatchObject({ status: 'approved', completedBy: checker.userId, reason: 'all steps approved', currentStep: null, assignee: null, updatedPosition: expect.stringMatching(/^[0-9]+$/) });
+    expect(done).toMatchObject({ status: 'approved', startedBy: maker.userId, startedByName: 'mia', completedBy: checker.userId, completedByName: 'chris', reason: 'all steps approved', currentStep: null, assignee: null, updatedPosition: expect.stringMatching(/^[0-9]+$/) });
   });
 
   it('workflow detail: the instance with its steps; 404 with a code for an unknown id', async () => {
     const detail = await get('/workflows/wf-d', other).expect(200);
-    expect(detail.body).toMatchObject({ workflowId: 'wf-d', status: 'approved', subject: { kind: 'transaction', id: 'tx-4' }, escalationRole: null });
+    expect(detail.body).toMatchObject({ workflowId: 'wf-d', status: 'approved', subject: { kind: 'transaction', id: 'tx-4' }, escalationRole: null, startedByName: 'mia', completedByName: 'chris' });
     expect(detail.body.steps).toEqual([
       {
         index: 0,
@@ -153,11 +165,14 @@ describe('workflow query routes', () => {
         escalated: false,
         decision: 'approved',
         actedBy: checker.userId,
+        actedByName: 'chris',
         actedAt: '2026-03-01T09:00:00.000Z',
         comment: 'ok',
         subjectHash: hash,
       },
     ]);
+    // A step nobody acted on: no name.
+    expect((await get('/workflows/wf-a', other).expect(200)).body.steps[0]).toMatchObject({ status: 'active', actedBy: null, actedByName: null });
     expect((await get('/workflows/nope', other).expect(404)).body.code).toBe('WORKFLOW_NOT_FOUND');
   });
 });

@@ -1,6 +1,7 @@
 import { getWorkflow, listInbox, listWorkflows, type InboxItem, type WorkflowSummary } from '@neuroerp/projections';
 import { cursorParameter, encodeCursor, limitParameter, pageSchema } from '../http/pagination';
 import { z } from '../http/zod';
+import { loadUserNames, USERS, type UserNameOf } from '../read-models/users';
 import { defineRoute, notFound } from '../route';
 
 /** The workflows read model (projections `workflowsProjection`). */
@@ -11,6 +12,8 @@ const assigneeSchema = z
   .openapi({ description: 'Everyone with the role, or one user.' });
 const subjectSchema = z.object({ kind: z.enum(['transaction', 'document']), id: z.string() });
 const workflowStatusSchema = z.enum(['running', 'approved', 'rejected']);
+
+const userName = z.string().nullable().describe('The user name of the user id beside it (users read model); null when unknown (e.g. `system`).');
 
 const inboxItemSchema = z.object({
   workflowId: z.string(),
@@ -26,11 +29,12 @@ const inboxItemSchema = z.object({
   overdue: z.boolean().describe('The request arrived at or after `dueAt`.'),
   escalated: z.boolean().describe('The step went to the escalation role because it was overdue.'),
   startedBy: z.string().describe('The maker, who submitted the subject.'),
+  startedByName: userName,
   startedAt: z.string(),
   subjectHash: z.string().describe('SHA-256 of the subject version the workflow is about; an approval must send it.'),
 });
 
-function toInboxItem(item: InboxItem): z.infer<typeof inboxItemSchema> {
+function toInboxItem(item: InboxItem, nameOf: UserNameOf): z.infer<typeof inboxItemSchema> {
   return {
     workflowId: item.workflowId,
     step: item.step,
@@ -45,6 +49,7 @@ function toInboxItem(item: InboxItem): z.infer<typeof inboxItemSchema> {
     overdue: item.overdue,
     escalated: item.escalated,
     startedBy: item.startedBy,
+    startedByName: nameOf(item.startedBy),
     startedAt: item.startedAt,
     subjectHash: item.subjectHash,
   };
@@ -58,8 +63,10 @@ const workflowItemSchema = z.object({
   subjectHash: z.string(),
   status: workflowStatusSchema,
   startedBy: z.string(),
+  startedByName: userName,
   startedAt: z.string(),
   completedBy: z.string().nullable(),
+  completedByName: userName,
   completedAt: z.string().nullable(),
   reason: z.string().nullable().describe('Why it completed: `all steps approved`, `no step applies` or the rejection reason.'),
   currentStep: z.string().nullable(),
@@ -70,7 +77,7 @@ const workflowItemSchema = z.object({
   updatedPosition: z.string(),
 });
 
-function toWorkflowItem(summary: WorkflowSummary): z.infer<typeof workflowItemSchema> {
+function toWorkflowItem(summary: WorkflowSummary, nameOf: UserNameOf): z.infer<typeof workflowItemSchema> {
   return {
     workflowId: summary.workflowId,
     definitionKey: summary.definitionKey,
@@ -79,8 +86,10 @@ function toWorkflowItem(summary: WorkflowSummary): z.infer<typeof workflowItemSc
     subjectHash: summary.subjectHash,
     status: summary.status,
     startedBy: summary.startedBy,
+    startedByName: nameOf(summary.startedBy),
     startedAt: summary.startedAt,
     completedBy: summary.completedBy,
+    completedByName: nameOf(summary.completedBy),
     completedAt: summary.completedAt,
     reason: summary.reason,
     currentStep: summary.currentStep,
@@ -99,6 +108,7 @@ export const inboxRoute = defineRoute({
   tags: ['query: workflows'],
   permission: 'workflows:read',
   reads: [WORKFLOWS],
+  optionalReads: [USERS],
   perActor: true,
   query: z.object({
     cursor: cursorParameter(z.tuple([z.string().datetime(), z.string()])),
@@ -114,7 +124,8 @@ export const inboxRoute = defineRoute({
       after: query.cursor === undefined ? undefined : { dueAt: query.cursor[0], workflowId: query.cursor[1] },
       limit: query.limit,
     });
-    return { items: page.items.map(toInboxItem), nextCursor: page.next === null ? null : encodeCursor([page.next.dueAt, page.next.workflowId]) };
+    const nameOf = await loadUserNames(context, page.items.map((item) => item.startedBy));
+    return { items: page.items.map((item) => toInboxItem(item, nameOf)), nextCursor: page.next === null ? null : encodeCursor([page.next.dueAt, page.next.workflowId]) };
   },
 });
 
@@ -125,6 +136,7 @@ export const workflowsRoute = defineRoute({
   tags: ['query: workflows'],
   permission: 'workflows:read',
   reads: [WORKFLOWS],
+  optionalReads: [USERS],
   query: z.object({
     status: workflowStatusSchema.optional(),
     subjectKind: z.enum(['transaction', 'document']).optional(),
@@ -142,7 +154,8 @@ export const workflowsRoute = defineRoute({
       after: query.cursor === undefined ? undefined : { updatedPosition: BigInt(query.cursor[0]), workflowId: query.cursor[1] },
       limit: query.limit,
     });
-    return { items: page.items.map(toWorkflowItem), nextCursor: page.next === null ? null : encodeCursor([page.next.updatedPosition.toString(), page.next.workflowId]) };
+    const nameOf = await loadUserNames(context, page.items.flatMap((item) => [item.startedBy, item.completedBy]));
+    return { items: page.items.map((item) => toWorkflowItem(item, nameOf)), nextCursor: page.next === null ? null : encodeCursor([page.next.updatedPosition.toString(), page.next.workflowId]) };
   },
 });
 
@@ -153,6 +166,7 @@ export const workflowRoute = defineRoute({
   tags: ['query: workflows'],
   permission: 'workflows:read',
   reads: [WORKFLOWS],
+  optionalReads: [USERS],
   params: z.object({ workflowId: z.string().min(1).max(100) }),
   query: z.object({}),
   errorCodes: ['WORKFLOW_NOT_FOUND'],
@@ -171,6 +185,7 @@ export const workflowRoute = defineRoute({
         escalated: z.boolean(),
         decision: z.enum(['approved', 'rejected']).nullable().describe('The last decision on the step (kept when a later rejection returned the workflow to it).'),
         actedBy: z.string().nullable(),
+        actedByName: userName,
         actedAt: z.string().nullable(),
         comment: z.string().nullable().describe('The approval comment or the rejection reason.'),
         subjectHash: z.string().nullable().describe('The subject hash the approval named.'),
@@ -180,6 +195,11 @@ export const workflowRoute = defineRoute({
   async run(context) {
     const detail = await getWorkflow(context.db, context.controlSchema, context.params.workflowId);
     if (detail === null) throw notFound('WORKFLOW', context.params.workflowId);
-    return { ...toWorkflowItem(detail), escalationRole: detail.escalationRole, steps: detail.steps };
+    const nameOf = await loadUserNames(context, [detail.startedBy, detail.completedBy, ...detail.steps.map((step) => step.actedBy)]);
+    return {
+      ...toWorkflowItem(detail, nameOf),
+      escalationRole: detail.escalationRole,
+      steps: detail.steps.map((step) => ({ ...step, actedByName: nameOf(step.actedBy) })),
+    };
   },
 });
