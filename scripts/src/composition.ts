@@ -35,6 +35,17 @@ import { createProjectionsRouter, ProjectionService } from './projections';
 import { createServerApp } from './server';
 import { serveUi } from './ui-static';
 
+/**
+ * The deployables of the production profile (issue 7), each `neuroerp start --role <role>`:
+ * - `command-api`: authentication, the command routes, the process managers, the demo seed;
+ * - `query-api`: authentication, the query routes, /api/stream, projection status, the dashboard;
+ * - `projections`: the continuous projection runners, their status and metrics;
+ * - `all`: everything in one process (the embedded default).
+ * The relay is its own command (`neuroerp relay`).
+ */
+export const serverRoles = ['all', 'command-api', 'query-api', 'projections'] as const;
+export type ServerRole = (typeof serverRoles)[number];
+
 /** Connections of the query API's read-model pool. */
 export const QUERY_POOL_SIZE_MAX = 10;
 /** Who publishes the default workflow definitions at start-up. */
@@ -63,6 +74,8 @@ export interface ComposeOptions {
   seedDemoDataIfEmpty: boolean;
   /** The built dashboard (ui/dist) served at `/`; absent: no UI. */
   uiDistDir?: string;
+  /** Which deployable this process is (production profile); default `all`, the embedded default's one process. */
+  role?: ServerRole;
   /** Overrides for tests (a cheap password-hash cost, generous rate limits). */
   identityOverrides?: Partial<Parameters<typeof createIdentityModule>[0]>;
 }
@@ -74,6 +87,8 @@ export interface ComposeOptions {
  */
 export async function composeApplication(options: ComposeOptions): Promise<Application> {
   const { config, connectionString, logger, onShutdown } = options;
+  const role = options.role ?? 'all';
+  const serves = (part: Exclude<ServerRole, 'all'>) => role === 'all' || role === part;
   const eventStore = await PostgresEventStore.connect({ connectionString, schema: config.EVENT_STORE_SCHEMA });
   onShutdown('close the event store', () => eventStore.close());
   // Demo ledger data only on a brand-new store (checked before anything else writes to it).
@@ -128,7 +143,7 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
       : {}),
   });
   onShutdown('stop the projections', () => projections.close());
-  projections.startRunners();
+  if (serves('projections')) projections.startRunners();
 
   // Process managers: invoice → transaction, transaction ↔ approval workflow; restarted from their checkpoint after a crash.
   const processManagerStore = await PostgresProcessManagerStore.connect({ connectionString, schema: config.EVENT_STORE_SCHEMA });
@@ -137,10 +152,12 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
     () => createProcessManagerRuntime({ store: eventStore, persistence: processManagerStore, workflows: workflowEngineStarter(eventStore) }),
     logger.child({ component: 'process-managers' }),
   );
-  await processManagers.start();
-  onShutdown('stop the process managers', () => processManagers.stop());
+  if (serves('command-api')) {
+    await processManagers.start();
+    onShutdown('stop the process managers', () => processManagers.stop());
+  }
 
-  if (seedDemoLedger) {
+  if (seedDemoLedger && serves('command-api')) {
     const summary = await seedDemoData({ store: eventStore, ledger: ledgerCommands, documents: documentCommands, workflows: workflowCommands, users: identity.service.directory });
     logger.info(summary, 'demo data seeded into the new embedded store');
   }
@@ -148,32 +165,42 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
   const queryDb = openReadModelDatabase(connectionString, QUERY_POOL_SIZE_MAX);
   onShutdown('close the query pool', () => queryDb.destroy());
 
+  const commandSide = serves('command-api')
+    ? {
+        ledger: { commands: ledgerCommands, idempotencyStore },
+        documents: { commands: documentCommands, idempotencyStore },
+        workflows: { commands: workflowCommands, idempotencyStore },
+        interchange: { commands: ledgerCommands },
+        seals: {
+          keys: createSealKeysRouter({ keys: [sealKey.key] }),
+          report: createInalterabilityReportRouter({ store: eventStore, keys: sealVerificationKeys([sealKey.key]), readHead: () => eventStore.readHead() }),
+        },
+        demoUsers,
+      }
+    : {};
+  const querySide = serves('query-api')
+    ? {
+        query: {
+          db: queryDb,
+          controlSchema: projections.controlSchema,
+          companyId: DEMO_COMPANY_ID,
+          requirePermission,
+          cache: redis === null ? new MemoryResponseCache() : new RedisResponseCache(redis),
+          headPosition: projections.headPosition,
+          stream: { onError: (error: unknown) => logger.warn({ err: error }, 'the projection stream could not poll the checkpoints') },
+        },
+        ...(options.uiDistDir === undefined ? {} : { ui: serveUi(options.uiDistDir) }),
+      }
+    : {};
   const app = createServerApp({
     eventStore,
     logger,
     version: options.version,
     security: { corsOrigins: config.CORS_ORIGINS },
     identity,
-    ledger: { commands: ledgerCommands, idempotencyStore },
-    documents: { commands: documentCommands, idempotencyStore },
-    workflows: { commands: workflowCommands, idempotencyStore },
-    interchange: { commands: ledgerCommands },
-    seals: {
-      keys: createSealKeysRouter({ keys: [sealKey.key] }),
-      report: createInalterabilityReportRouter({ store: eventStore, keys: sealVerificationKeys([sealKey.key]), readHead: () => eventStore.readHead() }),
-    },
-    demoUsers,
-    query: {
-      db: queryDb,
-      controlSchema: projections.controlSchema,
-      companyId: DEMO_COMPANY_ID,
-      requirePermission,
-      cache: redis === null ? new MemoryResponseCache() : new RedisResponseCache(redis),
-      headPosition: projections.headPosition,
-      stream: { onError: (error) => logger.warn({ err: error }, 'the projection stream could not poll the checkpoints') },
-    },
-    projections: { router: createProjectionsRouter(projections), metrics: projections.metrics.registry },
-    ...(options.uiDistDir === undefined ? {} : { ui: serveUi(options.uiDistDir) }),
+    ...commandSide,
+    ...querySide,
+    ...(serves('projections') || serves('query-api') ? { projections: { router: createProjectionsRouter(projections), metrics: projections.metrics.registry } } : {}),
   });
   return { app, eventStore, identity, projections, workflowCommands, processManagers };
 }

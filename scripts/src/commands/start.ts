@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { EMBEDDED_PG_IMMEDIATE_STOP_TIMEOUT_MS, EMBEDDED_PG_STOP_TIMEOUT_MS, startEmbeddedPostgres } from '@neuroerp/infra';
-import { composeApplication } from '../composition';
+import { composeApplication, serverRoles, type ServerRole } from '../composition';
 import { loadServerConfig, serverConfigHelp } from '../config';
 import {
   closeServer,
@@ -18,11 +18,16 @@ export function register(program: Command): void {
   program
     .command('start')
     .description('Start the server: the HTTP APIs on PORT, the event store on DATABASE_URL or, without it, on an embedded PostgreSQL.')
+    .addOption(
+      new Option('--role <role>', 'which deployable to run: all (one process, the default), command-api, query-api or projections')
+        .choices([...serverRoles])
+        .default('all'),
+    )
     .addHelpText('after', `\nEnvironment:\n${serverConfigHelp()}`)
-    .action((_options: unknown, command: Command) => start(command.parent?.version() ?? 'unknown'));
+    .action((options: { role: ServerRole }, command: Command) => start(command.parent?.version() ?? 'unknown', options.role));
 }
 
-async function start(version: string): Promise<void> {
+async function start(version: string, role: ServerRole): Promise<void> {
   // A shutdown must be able to wait for every step before it gives up.
   assert.ok(SHUTDOWN_TIMEOUT_MS > HTTP_DRAIN_TIMEOUT_MS + EMBEDDED_PG_STOP_TIMEOUT_MS + EMBEDDED_PG_IMMEDIATE_STOP_TIMEOUT_MS);
   const config = loadServerConfig();
@@ -53,13 +58,14 @@ async function start(version: string): Promise<void> {
       version,
       onShutdown: (name, release) => shutdown.add(name, release),
       seedDemoDataIfEmpty: config.DATABASE_URL === undefined,
+      role,
       // The dashboard built by `npm run build -w ui` (npm start builds it); this file is scripts/{src,dist}/commands/.
       uiDistDir: path.resolve(__dirname, '..', '..', '..', 'ui', 'dist'),
     });
     const server = await listen(app, config.PORT);
     shutdown.add('stop accepting HTTP requests', () => closeServer(server));
     logger.info(
-      { url: serverUrl(server), eventStore: config.DATABASE_URL === undefined ? 'embedded' : 'DATABASE_URL', rateLimits: config.REDIS_URL === undefined ? 'memory' : 'redis', startupMs: Math.round(performance.now() - startedAt) },
+      { url: serverUrl(server), role, eventStore: config.DATABASE_URL === undefined ? 'embedded' : 'DATABASE_URL', rateLimits: config.REDIS_URL === undefined ? 'memory' : 'redis', startupMs: Math.round(performance.now() - startedAt) },
       `NeuroERP listening on ${serverUrl(server)}`,
     );
   } catch (error) {
