@@ -67,3 +67,17 @@ export function parseDimensions(text: string): Record<string, string> | null {
   }
   return dimensions;
 }
+
+/** The exact sum of decimal strings (amounts with up to four fraction digits); unparsable ones count as zero. */
+export function addAmounts(amounts: readonly (string | null | undefined)[], scale = 4): string {
+  let sum = 0n;
+  for (const amount of amounts) {
+    if (amount === null || amount === undefined) continue;
+    const negative = amount.trim().startsWith('-');
+    const minor = parseMinor(negative ? amount.trim().slice(1) : amount, scale);
+    if (minor !== null) sum += negative ? -minor : minor;
+  }
+  const text = formatMinor(sum, scale);
+  // Trim to two fraction digits when the rest is zero: "123.4500" → "123.45".
+  return text.replace(/(\.\d\d\d*?)0+$/, '$1').replace(/(\.\d\d)$/, '$1');
+}

@@ -1,4 +1,4 @@
-import { checkBalance, formatMinor, parseDimensions, parseMinor } from './money';
+import { addAmounts, checkBalance, formatMinor, parseDimensions, parseMinor } from './money';
 
 describe('money', () => {
   it.each([
@@ -36,4 +36,14 @@ describe('parseDimensions', () => {
     ['cost_centre', null],
     ['=x', null],
   ])('parseDimensions(%p)', (text, expected) => expect(parseDimensions(text)).toEqual(expected));
+});
+
+describe('addAmounts', () => {
+  it('sums decimal strings exactly', () => {
+    expect(addAmounts(['12345.67', '0.33'])).toBe('12346.00');
+    expect(addAmounts(['0.1', '0.2'])).toBe('0.30');
+    expect(addAmounts(['-5.00', '2.5'])).toBe('-2.50');
+    expect(addAmounts(['1.2345', null, undefined, 'x'])).toBe('1.2345');
+    expect(addAmounts([])).toBe('0.00');
+  });
 });

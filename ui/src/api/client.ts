@@ -119,6 +119,8 @@ export interface ApiClient {
   upload<T>(path: string, form: FormData, options?: CommandOptions): Promise<T>;
   /** Raw body (CSV exports), authenticated like every other request. */
   text(path: string, query?: Query): Promise<string>;
+  /** A binary body (attachment downloads), authenticated like every other request. */
+  blob(path: string, query?: Query): Promise<Blob>;
   /** POST without token or idempotency key (login, refresh). */
   postAnonymous<T>(path: string, body: unknown): Promise<T>;
   url(path: string, query?: Query): string;
@@ -233,6 +235,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     delete: async (path, body, command) => json(await send('DELETE', path, { body, command })),
     upload: async (path, form, command) => json(await send('POST', path, { form, command })),
     text: async (path, query) => (await send('GET', path, { query, accept: 'text/csv, text/plain, */*' })).text(),
+    blob: async (path, query) => (await send('GET', path, { query, accept: '*/*' })).blob(),
     postAnonymous: async (path, body) => json(await send('POST', path, { body, anonymous: true })),
     url: (path, query) => buildUrl(baseUrl, path, query),
   };

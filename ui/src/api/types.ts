@@ -21,7 +21,7 @@ export interface DashboardView {
 
 export interface AccountRow {
   accountNumber: string;
-  name: string;
+  name: string | null;
   type: string;
   normalBalance?: string;
   status?: string;
@@ -65,10 +65,19 @@ export interface TransactionListItem {
   description: string | null;
   amount: Amount;
   voucherNumber: number | string | null;
+  currency?: string;
+  draftedBy?: string | null;
   submittedBy: string | null;
   approvedBy: string | null;
+  postedBy?: string | null;
+  /** User names next to the ids, where the query API knows them. */
+  draftedByName?: string | null;
+  submittedByName?: string | null;
+  approvedByName?: string | null;
+  postedByName?: string | null;
   linkedDocumentIds: string[];
   updatedAt: string;
+  updatedPosition?: string;
 }
 
 export interface TransactionLine {
@@ -77,8 +86,20 @@ export interface TransactionLine {
   amount: Amount;
   currency: string;
   fxRate?: string | null;
+  /** The amount in the company currency (equals `amount` for company-currency lines). */
+  companyAmount?: Amount | null;
   text?: string | null;
-  dimensions?: Record<string, string>;
+  dimensions?: Record<string, string> | null;
+  kind?: string | null;
+  /** The account's name, where the query API knows it. */
+  accountName?: string | null;
+}
+
+/** Who wrote an event; older servers sent the user id alone. */
+export interface HistoryActor {
+  userId: string;
+  role?: string | null;
+  username?: string | null;
 }
 
 export interface HistoryEntry {
@@ -87,7 +108,7 @@ export interface HistoryEntry {
   streamId: string;
   streamVersion: number;
   recordedAt: string;
-  actor: string | null;
+  actor: HistoryActor | string | null;
   reason: string | null;
   requestId: string | null;
   correlationId: string | null;
@@ -97,7 +118,8 @@ export interface HistoryEntry {
 
 export interface TransactionDetail extends TransactionListItem {
   lines: TransactionLine[];
-  approvals: { by: string; at: string; comment: string | null; approvedHash?: string }[];
+  approvals: { by: string; byName?: string | null; at: string; comment: string | null; approvedHash?: string }[];
+  reversalReason?: string | null;
   history: HistoryEntry[];
 }
 
@@ -134,6 +156,7 @@ export interface DocumentListItem {
   status: string;
   updatedAt: string;
   updatedBy: string | null;
+  updatedByName?: string | null;
   transactionId: string | null;
 }
 
@@ -141,6 +164,7 @@ export interface DocumentVersionInfo {
   version: number;
   at: string;
   by: string;
+  byName?: string | null;
   reason: string | null;
 }
 
@@ -148,7 +172,12 @@ export interface AttachmentInfo {
   sha256: string;
   fileName: string;
   contentType: string;
-  size: number;
+  /** Bytes: the documents read model sends `sizeBytes`; `size` is the older name. */
+  sizeBytes?: number;
+  size?: number;
+  addedBy?: string | null;
+  addedByName?: string | null;
+  addedAt?: string | null;
 }
 
 export interface DocumentDetail extends DocumentListItem {
@@ -158,15 +187,78 @@ export interface DocumentDetail extends DocumentListItem {
   versions: DocumentVersionInfo[];
 }
 
+/** Who a workflow step waits for: a role or one user. */
+export type Assignee = { role: string } | { userId: string; username?: string | null };
+
+/** GET /api/query/inbox, one entry: the current step of a running workflow assigned to the caller. */
 export interface InboxItem {
   workflowId: string;
+  /** The `:step` of the approve / reject routes (= stepName). */
   step: string;
+  stepName: string;
+  stepIndex: number;
+  definitionKey: string;
+  definitionVersion: number;
   subject: { kind: string; id: string };
-  assignee: string | null;
+  assignee: Assignee | null;
+  assignedAt: string | null;
   dueAt: string | null;
   overdue: boolean;
+  escalated: boolean;
   startedBy: string | null;
+  startedByName?: string | null;
   startedAt: string | null;
+  /** The hash of the subject the step decides on; an approval must name it. */
+  subjectHash: string;
+}
+
+export type WorkflowStatus = 'running' | 'approved' | 'rejected' | string;
+
+/** GET /api/query/workflows, one entry. */
+export interface WorkflowListItem {
+  workflowId: string;
+  definitionKey: string;
+  definitionVersion: number;
+  subject: { kind: string; id: string };
+  subjectHash: string;
+  status: WorkflowStatus;
+  startedBy: string | null;
+  startedByName?: string | null;
+  startedAt: string | null;
+  completedBy: string | null;
+  completedByName?: string | null;
+  completedAt: string | null;
+  reason: string | null;
+  currentStep: string | null;
+  assignee: Assignee | null;
+  dueAt: string | null;
+  escalated: boolean;
+  updatedAt: string;
+  updatedPosition: string;
+}
+
+export interface WorkflowStep {
+  index: number;
+  name: string;
+  assignee: Assignee | null;
+  dueDuration: string | null;
+  onReject: string | null;
+  status: 'pending' | 'active' | 'approved' | 'rejected' | 'skipped' | string;
+  assignedAt: string | null;
+  dueAt: string | null;
+  escalated: boolean;
+  decision: string | null;
+  actedBy: string | null;
+  actedByName?: string | null;
+  actedAt: string | null;
+  comment: string | null;
+  subjectHash: string | null;
+}
+
+/** GET /api/query/workflows/:workflowId. */
+export interface WorkflowDetail extends WorkflowListItem {
+  escalationRole: string | null;
+  steps: WorkflowStep[];
 }
 
 /** GET /api/projections, one entry (scripts/src/projections.ts, projections/src/runtime/operations.ts). */
@@ -189,6 +281,7 @@ export interface DeadLetter {
   id: string | number;
   projection: string;
   position: string;
+  eventId?: string;
   eventType: string;
   error: string;
   failedAt: string;
@@ -206,8 +299,8 @@ export interface FiscalYearView {
 }
 
 export interface ReportSection {
-  accountNumber?: string;
-  name: string;
+  accountNumber?: string | null;
+  name: string | null;
   amount?: Amount;
   balance?: Amount;
   [member: string]: unknown;
@@ -218,7 +311,7 @@ export interface BalanceSheet {
   assets: ReportSection[];
   liabilities: ReportSection[];
   equity: ReportSection[];
-  totals: Record<string, Amount>;
+  totals: { assets?: Amount; liabilities?: Amount; equity?: Amount; liabilitiesAndEquity?: Amount; [key: string]: Amount | undefined };
 }
 
 export interface ProfitAndLoss {
@@ -226,11 +319,13 @@ export interface ProfitAndLoss {
   to: string;
   revenue: ReportSection[];
   expenses: ReportSection[];
+  totals?: { revenue?: Amount; expenses?: Amount };
   result: Amount;
 }
 
 export interface VatSummary {
-  items: { taxCode: string; rate: string | number; base: Amount; tax: Amount }[];
+  items: { taxCode: string; kind?: string; accountNumber?: string; rate: string | number; base: Amount; tax: Amount }[];
+  totals?: { output?: Amount; input?: Amount; payable?: Amount };
 }
 
 export interface OpenItems {

@@ -15,7 +15,12 @@ export function knownAtInstant(local: string): string | undefined {
 
 /** Saves a text body as a file in the browser (CSV exports need the bearer token, so no plain link). */
 export function saveText(fileName: string, text: string, type = 'text/csv'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+  saveBlob(fileName, new Blob([text], { type }));
+}
+
+/** Hands a blob to the browser as a download named `fileName`. */
+export function saveBlob(fileName: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
   link.download = fileName;

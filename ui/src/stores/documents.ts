@@ -1,9 +1,15 @@
 import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
 import { api } from '../api/instance';
-import type { CommandAnswer, DocumentDetail, DocumentListItem, Page } from '../api/types';
+import type { AttachmentInfo, CommandAnswer, DocumentDetail, DocumentListItem, Page } from '../api/types';
 import { PAGE_SIZE } from '../config';
 import { createTask } from './task';
+import { saveBlob } from './accounts';
+
+/** The download path of an attachment (needs the bearer token, so it is fetched, never linked). */
+export function attachmentPath(documentId: string, sha256: string): string {
+  return `/api/documents/${encodeURIComponent(documentId)}/attachments/${encodeURIComponent(sha256)}`;
+}
 
 export interface DocumentVersionBody {
   version: number;
@@ -22,6 +28,9 @@ export const useDocumentsStore = defineStore('documents', () => {
   const detailTask = createTask();
   const actionTask = createTask();
   const versionTask = createTask();
+  const downloadTask = createTask();
+  /** The sha256 of the attachment being downloaded, for its spinner. */
+  const downloading = ref<string | null>(null);
 
   async function load(more = false): Promise<void> {
     const cursor = more ? nextCursor.value : null;
@@ -60,5 +69,18 @@ export const useDocumentsStore = defineStore('documents', () => {
     return actionTask.run(() => api().upload<CommandAnswer>(`/api/documents/${encodeURIComponent(documentId)}/attachments`, form));
   }
 
-  return { items, nextCursor, filters, listTask, detail, detailTask, actionTask, versionTask, load, loadDetail, loadVersion, create, update, remove, upload };
+  /** Fetches an attachment with the token as a blob and saves it under its file name; false when it failed (downloadTask.error). */
+  async function download(documentId: string, attachment: AttachmentInfo, save: (fileName: string, blob: Blob) => void = saveBlob): Promise<boolean> {
+    downloading.value = attachment.sha256;
+    try {
+      const blob = await downloadTask.run(() => api().blob(attachmentPath(documentId, attachment.sha256)));
+      if (blob === undefined) return false;
+      save(attachment.fileName || attachment.sha256, blob);
+      return true;
+    } finally {
+      downloading.value = null;
+    }
+  }
+
+  return { items, nextCursor, filters, listTask, detail, detailTask, actionTask, versionTask, downloadTask, downloading, load, loadDetail, loadVersion, create, update, remove, upload, download };
 });

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { api } from '../api/instance';
 import type { InboxItem, Page } from '../api/types';
+import { approveStep, rejectStep } from '../api/workflows';
 import { PAGE_SIZE } from '../config';
 import { createTask } from './task';
 
@@ -11,38 +12,44 @@ export const useInboxStore = defineStore('inbox', () => {
   const nextCursor = ref<string | null>(null);
   const task = createTask();
   const actionTask = createTask();
+  /** The global position of the last decision (reads pass it as `after`). */
+  const lastPosition = ref<string | null>(null);
 
   async function load(more = false): Promise<void> {
     const cursor = more ? nextCursor.value : null;
     if (more && cursor === null) return;
-    const page = await task.run(() => api().get<Page<InboxItem>>('/api/query/inbox', { cursor, limit: PAGE_SIZE }));
+    const page = await task.run(() => api().get<Page<InboxItem>>('/api/query/inbox', { cursor, limit: PAGE_SIZE, after: more ? null : lastPosition.value }));
     if (page === undefined) return;
     items.value = more ? [...items.value, ...page.items] : page.items;
     nextCursor.value = page.nextCursor;
-  }
-
-  function stepPath(item: InboxItem): string {
-    return `/api/workflows/instances/${encodeURIComponent(item.workflowId)}/steps/${encodeURIComponent(item.step)}`;
   }
 
   function drop(item: InboxItem): void {
     items.value = items.value.filter((other) => !(other.workflowId === item.workflowId && other.step === item.step));
   }
 
-  async function approve(item: InboxItem, comment: string): Promise<boolean> {
-    const done = await actionTask.run(() => api().post(`${stepPath(item)}/approve`, { comment }));
-    if (done === undefined && actionTask.error !== null) return false;
+  async function decide(item: InboxItem, run: () => Promise<{ position?: string } | undefined>): Promise<boolean> {
+    let ok = false;
+    const answer = await actionTask.run(async () => {
+      const result = await run();
+      ok = true;
+      return result;
+    });
+    if (!ok) return false;
+    if (typeof answer?.position === 'string') lastPosition.value = answer.position;
     drop(item);
     return true;
+  }
+
+  /** Approves the step with the hash of the subject the item names (SUBJECT_HASH_MISMATCH when it changed since). */
+  function approve(item: InboxItem, comment: string): Promise<boolean> {
+    return decide(item, () => approveStep(api(), item.workflowId, item.step, item.subjectHash, comment));
   }
 
   /** A rejection needs a reason; the server answers REASON_REQUIRED without one. */
-  async function reject(item: InboxItem, reason: string): Promise<boolean> {
-    const done = await actionTask.run(() => api().post(`${stepPath(item)}/reject`, { reason }));
-    if (done === undefined && actionTask.error !== null) return false;
-    drop(item);
-    return true;
+  function reject(item: InboxItem, reason: string): Promise<boolean> {
+    return decide(item, () => rejectStep(api(), item.workflowId, item.step, reason));
   }
 
-  return { items, nextCursor, task, actionTask, load, approve, reject };
+  return { items, nextCursor, task, actionTask, lastPosition, load, approve, reject };
 });

@@ -8,7 +8,8 @@ import { useInboxStore } from './inbox';
 import { LOCALE_KEY, useLocaleStore } from './locale';
 import { buildFraction, useProjectionsStore } from './projections';
 import { localStore } from './storage';
-import { useTransactionsStore } from './transactions';
+import { DECISION_WAIT_MS_MAX, useTransactionsStore } from './transactions';
+import { useDocumentsStore } from './documents';
 import type { InboxItem, ProjectionStatus } from '../api/types';
 
 function setup(server: FakeServer) {
@@ -118,22 +119,176 @@ describe('transactions store', () => {
     expect(store.commandView?.status).toBe('submitted');
     expect(store.detailTask.error?.status).toBe(404);
     expect(store.commandViewTask.error).toBeNull();
+    expect(store.workflow).toBeNull();
+    expect(store.workflowTask.error).toBeNull();
+  });
+
+  const hash = 'b'.repeat(64);
+  const workflow = {
+    workflowId: 'wf1',
+    definitionKey: 'transaction-approval',
+    definitionVersion: 1,
+    subject: { kind: 'transaction', id: 't1' },
+    subjectHash: hash,
+    status: 'running',
+    startedBy: 'u1',
+    startedAt: null,
+    completedBy: null,
+    completedAt: null,
+    reason: null,
+    currentStep: 'approve',
+    assignee: { role: 'approver' },
+    dueAt: null,
+    escalated: false,
+    updatedAt: '',
+    updatedPosition: '10',
+    escalationRole: 'admin',
+    steps: [{ index: 0, name: 'approve', assignee: { role: 'approver' }, dueDuration: 'P2D', onReject: 'reject_workflow', status: 'active', assignedAt: null, dueAt: null, escalated: false, decision: null, actedBy: null, actedAt: null, comment: null, subjectHash: hash }],
+  };
+
+  function workflowServer(statuses: string[]) {
+    let polls = 0;
+    return fakeServer()
+      .on('GET', '/api/query/transactions/t1', () => ({ body: { transactionId: 't1', status: 'submitted', lines: [], approvals: [], history: [] } }))
+      .on('GET', '/api/finance/transactions/t1', () => ({ body: { transactionId: 't1', status: statuses[Math.min(polls++, statuses.length - 1)], lines: [] } }))
+      .on('GET', '/api/query/workflows', (request) => ({ body: { items: request.query.get('subjectId') === 't1' ? [workflow] : [], nextCursor: null } }))
+      .on('GET', '/api/query/workflows/wf1', () => ({ body: workflow }))
+      .on('POST', '/api/workflows/instances/wf1/steps/approve/approve', () => ({ body: { workflowId: 'wf1', position: '77' } }))
+      .on('POST', '/api/workflows/instances/wf1/steps/approve/reject', () => ({ body: { workflowId: 'wf1', position: '78' } }));
+  }
+
+  it('approves through the running workflow step with its subject hash, then waits for the process managers', async () => {
+    const server = workflowServer(['submitted', 'submitted', 'submitted', 'approved']);
+    setup(server);
+    const store = useTransactionsStore();
+    await store.loadDetail('t1');
+    expect(store.workflow?.workflowId).toBe('wf1');
+    const workflowQuery = server.requests.find((request) => request.path === '/api/query/workflows');
+    expect(workflowQuery?.query.get('subjectKind')).toBe('transaction');
+    expect(workflowQuery?.query.get('status')).toBe('running');
+
+    expect(await store.decide('t1', 'approve', 'ok')).toBe('workflow');
+    const approve = server.requests.find((request) => request.method === 'POST');
+    expect(approve?.path).toBe('/api/workflows/instances/wf1/steps/approve/approve');
+    expect(approve?.body).toEqual({ subjectHash: hash, comment: 'ok' });
+    expect(approve?.headers['idempotency-key']).toBeTruthy();
+    expect(server.requests.some((request) => request.path === '/api/finance/transactions/t1/approve')).toBe(false);
+    expect(store.lastPosition).toBe('77');
+
+    let clock = 0;
+    const sleeps: number[] = [];
+    const status = await store.awaitStatusChange('t1', 'submitted', async (ms) => {
+      sleeps.push(ms);
+      clock += ms;
+    }, () => clock);
+    expect(status).toBe('approved');
+    expect(sleeps.length).toBeGreaterThan(0);
+    expect(store.awaitingProcess).toBe(false);
+    // The page data is reloaded after the change, reading after the decision's position.
+    const reads = server.requests.filter((request) => request.path === '/api/query/transactions/t1');
+    expect(reads.at(-1)?.query.get('after')).toBe('77');
+  });
+
+  it('gives up waiting after the maximum wait and says so', async () => {
+    setup(workflowServer(['submitted']));
+    const store = useTransactionsStore();
+    let clock = 0;
+    const status = await store.awaitStatusChange('t1', 'submitted', async (ms) => {
+      clock += ms;
+    }, () => clock);
+    expect(status).toBeNull();
+    expect(clock).toBeGreaterThanOrEqual(DECISION_WAIT_MS_MAX);
+  });
+
+  it('rejects through the workflow step with the reason', async () => {
+    const server = workflowServer(['submitted']);
+    setup(server);
+    const store = useTransactionsStore();
+    await store.loadDetail('t1');
+    expect(await store.decide('t1', 'reject', ' wrong account ')).toBe('workflow');
+    const reject = server.requests.find((request) => request.method === 'POST');
+    expect(reject?.path).toBe('/api/workflows/instances/wf1/steps/approve/reject');
+    expect(reject?.body).toEqual({ reason: 'wrong account' });
+  });
+
+  it("falls back to the ledger's approve without a workflow", async () => {
+    const server = fakeServer()
+      .on('GET', '/api/query/transactions/t2', () => ({ body: { transactionId: 't2', status: 'submitted', lines: [], approvals: [], history: [] } }))
+      .on('GET', '/api/finance/transactions/t2', () => ({ body: { transactionId: 't2', status: 'submitted', lines: [] } }))
+      .on('GET', '/api/query/workflows', () => ({ body: { items: [], nextCursor: null } }))
+      .on('POST', '/api/finance/transactions/t2/approve', () => ({ body: { transactionId: 't2', status: 'approved', position: '90', lines: [] } }));
+    setup(server);
+    const store = useTransactionsStore();
+    await store.loadDetail('t2');
+    expect(store.workflow).toBeNull();
+    expect(await store.decide('t2', 'approve', '')).toBe('ledger');
+    expect(store.commandView?.status).toBe('approved');
+    expect(store.lastPosition).toBe('90');
+  });
+
+  it('treats a caller without workflows:read as having no workflow', async () => {
+    setup(
+      fakeServer()
+        .on('GET', '/api/finance/transactions/t3', () => ({ body: { transactionId: 't3', status: 'submitted', lines: [] } }))
+        .on('GET', '/api/query/workflows', () => problem(403, 'FORBIDDEN')),
+    );
+    const store = useTransactionsStore();
+    await store.loadDetail('t3');
+    expect(store.workflow).toBeNull();
+    expect(store.workflowTask.error).toBeNull();
   });
 });
 
 describe('inbox store', () => {
-  const item: InboxItem = { workflowId: 'w1', step: 'approve', subject: { kind: 'transaction', id: 't1' }, assignee: null, dueAt: null, overdue: false, startedBy: 'u1', startedAt: null };
+  const item: InboxItem = {
+    workflowId: 'w1',
+    step: 'approve',
+    stepName: 'approve',
+    stepIndex: 0,
+    definitionKey: 'transaction-approval',
+    definitionVersion: 1,
+    subject: { kind: 'transaction', id: 't1' },
+    assignee: { role: 'approver' },
+    assignedAt: '2026-03-01T10:00:00.000Z',
+    dueAt: null,
+    overdue: false,
+    escalated: false,
+    startedBy: 'u1',
+    startedAt: null,
+    subjectHash: 'a'.repeat(64),
+  };
 
-  it('approves with a comment and drops the item', async () => {
+  it('approves with the subject hash and a comment, with an idempotency key, and drops the item', async () => {
     const server = fakeServer()
       .on('GET', '/api/query/inbox', () => ({ body: { items: [item], nextCursor: null } }))
-      .on('POST', '/api/workflows/instances/w1/steps/approve/approve', () => ({ body: { ok: true } }));
+      .on('POST', '/api/workflows/instances/w1/steps/approve/approve', () => ({ body: { workflowId: 'w1', position: '42' } }));
     setup(server);
     const store = useInboxStore();
     await store.load();
-    expect(await store.approve(item, 'looks right')).toBe(true);
+    expect(await store.approve(item, ' looks right ')).toBe(true);
     expect(store.items).toEqual([]);
-    expect(server.requests[1]?.body).toEqual({ comment: 'looks right' });
+    expect(server.requests[1]?.body).toEqual({ subjectHash: 'a'.repeat(64), comment: 'looks right' });
+    expect(server.requests[1]?.headers['idempotency-key']).toBeTruthy();
+    expect(store.lastPosition).toBe('42');
+    // The next load reads after the decision.
+    await store.load();
+    expect(server.requests[2]?.query.get('after')).toBe('42');
+  });
+
+  it('leaves out an empty comment and sends the reason of a rejection', async () => {
+    const server = fakeServer()
+      .on('GET', '/api/query/inbox', () => ({ body: { items: [item, { ...item, workflowId: 'w2' }], nextCursor: null } }))
+      .on('POST', /\/approve$/, () => ({ body: {} }))
+      .on('POST', /\/reject$/, () => ({ body: {} }));
+    setup(server);
+    const store = useInboxStore();
+    await store.load();
+    expect(await store.approve(item, '  ')).toBe(true);
+    expect(server.requests[1]?.body).toEqual({ subjectHash: 'a'.repeat(64) });
+    expect(await store.reject({ ...item, workflowId: 'w2' }, 'wrong account')).toBe(true);
+    expect(server.requests[2]?.path).toBe('/api/workflows/instances/w2/steps/approve/reject');
+    expect(server.requests[2]?.body).toEqual({ reason: 'wrong account' });
+    expect(store.items).toEqual([]);
   });
 
   it('keeps the item when a rejection fails', async () => {
@@ -237,5 +392,27 @@ describe('dashboard store', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('documents store', () => {
+  it('downloads an attachment with the token as a blob under its file name', async () => {
+    const server = fakeServer().on('GET', '/api/documents/d1/attachments/abc', () => ({ body: 'PDF', headers: { 'content-type': 'application/pdf' } }));
+    const auth = setup(server);
+    auth.tokenSource.update({ accessToken: 'access-9', refreshToken: 'r', expiresIn: 1, refreshExpiresIn: 1 });
+    const store = useDocumentsStore();
+    const saved: { name: string; size: number }[] = [];
+    const ok = await store.download('d1', { sha256: 'abc', fileName: 'invoice.pdf', contentType: 'application/pdf', size: 3 }, (name, blob) => saved.push({ name, size: blob.size }));
+    expect(ok).toBe(true);
+    expect(saved).toEqual([{ name: 'invoice.pdf', size: 5 }]);
+    expect(server.requests[0]?.headers.authorization).toBe('Bearer access-9');
+    expect(store.downloading).toBeNull();
+  });
+
+  it('keeps the problem of a failed download', async () => {
+    setup(fakeServer().on('GET', /attachments/, () => problem(404, 'ATTACHMENT_NOT_FOUND')));
+    const store = useDocumentsStore();
+    expect(await store.download('d1', { sha256: 'abc', fileName: 'x.pdf', contentType: 'application/pdf', size: 1 }, () => undefined)).toBe(false);
+    expect(store.downloadTask.error?.code).toBe('ATTACHMENT_NOT_FOUND');
   });
 });
