@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
+import { isSpanContextValid, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { EVENTS_PER_APPEND_MAX, EventStoreError, READ_COUNT_MAX, type EventStore } from '@neuroerp/infra';
 import type { Actor, NewEvent, NewEventMetadata, RecordedEvent } from '@neuroerp/schemas';
 
@@ -51,6 +52,19 @@ export const COMMANDS_PER_APPEND_MAX = 256;
 assert.ok(READ_PAGE_EVENTS >= 1 && READ_PAGE_EVENTS <= READ_COUNT_MAX, 'READ_PAGE_EVENTS must be within the store read limit');
 assert.ok(COMMAND_ATTEMPTS_MAX >= 2, 'a conflict must be retried at least once');
 
+/** Looked up per use, so that an SDK registered (or replaced) after this module loaded is used. */
+const tracer = () => trace.getTracer('@neuroerp/command-api');
+
+/**
+ * The W3C `traceparent` of a span (version 00), or undefined for the no-op span that
+ * `@opentelemetry/api` hands out while no SDK is registered.
+ */
+export function traceparentOf(span: Span): string | undefined {
+  const context = span.spanContext();
+  if (!isSpanContextValid(context)) return undefined;
+  return `00-${context.traceId}-${context.spanId}-${(context.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+}
+
 /** An event as the folds see it: recorded, or about to be. */
 export interface FoldableEvent {
   type: string;
@@ -100,6 +114,8 @@ export interface StreamReader {
 }
 
 export interface CommandDefinition<Written, Read> {
+  /** The command's name for traces (`PostTransaction`); default: the written stream's model name. */
+  name?: string;
   /** The one stream the command appends to. */
   stream: { model: StreamModel<Written>; streamId: string };
   /**
@@ -170,6 +186,8 @@ interface Pending {
   expectNew: boolean;
   /** Written in a batch of its own: set after a batch failed for a reason other than a conflict. */
   solo: boolean;
+  /** W3C trace context of the command's span, copied into its events' metadata; absent when tracing is off. */
+  traceparent: string | undefined;
   settle(settled: Settled<unknown>): void;
 }
 
@@ -220,6 +238,27 @@ export class CommandHandler implements StreamReader {
    */
   async handle<Written, Read = undefined>(command: CommandDefinition<Written, Read>, context: CommandContext): Promise<CommandResult<Written, Read>> {
     const { streamId, model } = command.stream;
+    const type = command.name ?? model.name;
+    // One span per command (a no-op unless the OpenTelemetry SDK is registered, scripts/src/telemetry.ts).
+    return tracer().startActiveSpan(`command ${type}`, { attributes: { 'neuroerp.command.type': type, 'neuroerp.stream.id': streamId, 'neuroerp.correlation_id': context.correlationId } }, async (span) => {
+      try {
+        const result = await this.handleTraced(command, context, span);
+        span.setAttributes({ 'neuroerp.command.outcome': result.appended > 0 ? 'appended' : 'unchanged', 'neuroerp.command.attempts': result.attempts, 'neuroerp.stream.version': result.streamVersion });
+        return result;
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        span.setAttribute('neuroerp.command.outcome', typeof code === 'string' ? code : 'failed');
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async handleTraced<Written, Read>(command: CommandDefinition<Written, Read>, context: CommandContext, span: Span): Promise<CommandResult<Written, Read>> {
+    const { streamId, model } = command.stream;
+    const traceparent = traceparentOf(span);
     let solo = false;
     let cached = true;
     for (let attempt = 1; attempt <= COMMAND_ATTEMPTS_MAX; attempt += 1) {
@@ -231,6 +270,7 @@ export class CommandHandler implements StreamReader {
         cached,
         expectNew: command.expectNew === true,
         solo,
+        traceparent,
       })) as Settled<Written>;
       switch (settled.kind) {
         case 'done':
@@ -316,7 +356,7 @@ export class CommandHandler implements StreamReader {
           );
           version += decided.length;
           for (const event of decided) {
-            events.push({ eventId: this.newEventId(), type: event.type, schemaVersion: this.schemaVersionOf(event.type), data: event.data, metadata: this.metadata(pending.context, now) });
+            events.push({ eventId: this.newEventId(), type: event.type, schemaVersion: this.schemaVersionOf(event.type), data: event.data, metadata: this.metadata(pending.context, now, pending.traceparent) });
           }
         }
         decisions.push({ pending, outcome: decided.length > 0 ? 'appended' : 'unchanged', version, state, eventsBefore, eventsAfter: events.length });
@@ -368,7 +408,7 @@ export class CommandHandler implements StreamReader {
     }
   }
 
-  private metadata(context: CommandContext, now: string): NewEventMetadata {
+  private metadata(context: CommandContext, now: string, traceparent: string | undefined): NewEventMetadata {
     return {
       actor: { userId: context.actor.userId, role: context.actor.role },
       correlationId: context.correlationId,
@@ -376,6 +416,7 @@ export class CommandHandler implements StreamReader {
       occurredAt: now,
       requestId: context.requestId,
       ...(context.reason !== undefined ? { reason: context.reason } : {}),
+      ...(traceparent !== undefined ? { traceparent } : {}),
     };
   }
 

@@ -18,6 +18,15 @@ export const newEventMetadataSchema = z.object({
   occurredAt: z.string().datetime({ offset: true }),
   requestId: z.string().min(1).max(200).nullable(),
   reason: z.string().max(2000).optional(),
+  /**
+   * W3C trace context (`00-<trace id>-<span id>-<flags>`) of the span that wrote the event,
+   * so that relay, consumers and projections continue the command's trace. Optional:
+   * absent when tracing is off and on every event written before it existed.
+   */
+  traceparent: z
+    .string()
+    .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'must be a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)')
+    .optional(),
 });
 export type NewEventMetadata = z.infer<typeof newEventMetadataSchema>;
 

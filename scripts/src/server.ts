@@ -13,6 +13,7 @@ import { createWorkflowsRouter, workflowsOpenApi, type WorkflowsRouterOptions } 
 import { createInterchangeRouter, type InterchangeRouterOptions } from '@neuroerp/command-api';
 import { createQueryApiRouter, queryApiOpenApiPaths, type QueryApiOptions } from '@neuroerp/query-api';
 import { createDemoUsersRouter, demoUsersOpenApiPaths } from './demo-users-route';
+import { logMixin, telemetryMiddleware } from './telemetry';
 import { projectionsOpenApiPaths } from './projections';
 
 /** Largest accepted request body. Commands are small; one event may be up to 1 MiB (EVENT_SIZE_BYTES_MAX). */
@@ -107,7 +108,8 @@ export function createServerApp(deps: ServerDependencies): Express {
   );
   app.use(measureDuration(httpDuration));
   app.use(createSecurityMiddleware(deps.security));
-  app.use(express.json({ limit: REQUEST_BODY_BYTES_MAX }), rejectDeepJson);
+  // After the body parser, which loses the async context: continue an incoming traceparent, fix the correlation id.
+  app.use(express.json({ limit: REQUEST_BODY_BYTES_MAX }), rejectDeepJson, telemetryMiddleware());
   if (deps.identity) app.use(deps.identity.middleware);
   if (deps.authenticate) app.use(deps.authenticate);
 
@@ -252,8 +254,9 @@ export function openApiDocument(
 }
 
 /** JSON log lines on stdout. */
+/** JSON log lines with the trace, span and correlation ids of the work they belong to (ELK-ready). */
 export function createLogger(level: string): Logger {
-  return pino({ name: 'neuroerp', level, redact: ['req.headers.authorization', 'req.headers.cookie'] });
+  return pino({ name: 'neuroerp', level, redact: ['req.headers.authorization', 'req.headers.cookie'], mixin: logMixin });
 }
 
 /** Listens on all interfaces; resolves with the server once it accepts connections. */

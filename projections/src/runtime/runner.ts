@@ -74,7 +74,7 @@ export class ProjectionRunner {
   async applyWithin(tx: Knex.Transaction, tableSet: TableSet, events: readonly RecordedEvent[], mode: ApplyMode): Promise<bigint> {
     // A span per batch (a no-op unless the OpenTelemetry SDK is registered), linked to the spans of the commands that wrote the events.
     const attributes = { 'neuroerp.projection': this.projection.name, 'neuroerp.projection.mode': mode, 'neuroerp.batch.events': events.length };
-    return tracer.startActiveSpan(`projection apply ${this.projection.name}`, { attributes, links: traceLinks(events) }, async (span) => {
+    return tracer().startActiveSpan(`projection apply ${this.projection.name}`, { attributes, links: traceLinks(events) }, async (span) => {
       try {
         const position = await this.applyBatch(tx, tableSet, events, mode);
         span.setAttribute('neuroerp.projection.position', position.toString());
@@ -262,7 +262,8 @@ export class ProjectionRunner {
   }
 }
 
-const tracer = trace.getTracer('@neuroerp/projections');
+/** Looked up per use, so that an SDK registered (or replaced) after this module loaded is used. */
+const tracer = () => trace.getTracer('@neuroerp/projections');
 /** Links per batch span; a batch of 1,000 events would otherwise carry 1,000 links. */
 const TRACE_LINKS_PER_BATCH_MAX = 32;
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;

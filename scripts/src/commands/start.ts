@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { EMBEDDED_PG_IMMEDIATE_STOP_TIMEOUT_MS, EMBEDDED_PG_STOP_TIMEOUT_MS, startEmbeddedPostgres } from '@neuroerp/infra';
 import { composeApplication, serverRoles, type ServerRole } from '../composition';
-import { loadServerConfig, serverConfigHelp } from '../config';
+import { CONFIG_INVALID_EXIT_CODE, loadServerConfig, serverConfigHelp } from '../config';
+import { startTelemetry } from '../telemetry';
 import {
   closeServer,
   createLogger,
@@ -31,9 +32,18 @@ async function start(version: string, role: ServerRole): Promise<void> {
   // A shutdown must be able to wait for every step before it gives up.
   assert.ok(SHUTDOWN_TIMEOUT_MS > HTTP_DRAIN_TIMEOUT_MS + EMBEDDED_PG_STOP_TIMEOUT_MS + EMBEDDED_PG_IMMEDIATE_STOP_TIMEOUT_MS);
   const config = loadServerConfig();
+  if (role !== 'all' && config.DATABASE_URL === undefined) {
+    // Separate deployables share one database; an embedded PostgreSQL per process would split the log.
+    process.stderr.write(`neuroerp: --role ${role} needs DATABASE_URL (only --role all starts an embedded PostgreSQL)\n`);
+    process.exit(CONFIG_INVALID_EXIT_CODE);
+  }
+  // First, so that the APM agent and the tracer see the HTTP server and the pools created below.
+  const telemetry = startTelemetry(config, { role, version });
   const logger = createLogger(config.LOG_LEVEL);
   const shutdown = new GracefulShutdown(logger);
   shutdown.listen();
+  // Registered first, so it runs last: the spans of the shutdown itself are flushed too.
+  shutdown.add('flush the traces', () => telemetry.shutdown());
   const startedAt = performance.now();
   try {
     let connectionString = config.DATABASE_URL;

@@ -15,7 +15,7 @@ describeEventStoreContract(
   {
     skipReason: connectionString
       ? undefined
-      : 'ESDB_URL is not set (EventStoreDB cannot run on this machine; run the production-adapters workflow)',
+      : 'ESDB_URL is not set (EventStoreDB cannot run on this machine; run .github/workflows/integration.yml)',
     noSkipRuns: Number(process.env.NO_SKIP_RUNS ?? 2),
   },
 );

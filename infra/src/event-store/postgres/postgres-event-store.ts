@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import pg from 'pg';
 import type { NewEvent, RecordedEvent } from '@neuroerp/schemas';
 import { EventStoreError } from '../errors';
@@ -18,6 +19,9 @@ import { GroupCommitQueue, QueueFullError } from './group-commit';
 import { assertSchemaName, migrateEventStore } from './migrations';
 import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './row-mapping';
 import { PollingSubscription } from './subscription';
+
+/** Looked up per use, so that an SDK registered (or replaced) after this module loaded is used. */
+const tracer = () => trace.getTracer('@neuroerp/infra');
 
 /** Bounds of the group commit. */
 export const GROUP_COMMIT_APPENDS_MAX = 256;
@@ -95,11 +99,24 @@ export class PostgresEventStore implements EventStore {
     assertValidStreamId(streamId);
     assertValidExpectedVersion(options?.expectedVersion);
     const serialized = validateAppend(events);
-    try {
-      return await this.appends.submit({ streamId, expectedVersion: options.expectedVersion, events: serialized });
-    } catch (error) {
-      throw toStoreError(error);
-    }
+    // A span per append (a no-op unless the OpenTelemetry SDK is registered); group commit may share its transaction with others.
+    return tracer().startActiveSpan(
+      'event_store append',
+      { attributes: { 'db.system': 'postgresql', 'neuroerp.stream.id': streamId, 'neuroerp.append.events': events.length, 'neuroerp.append.expected_version': String(options.expectedVersion) } },
+      async (span) => {
+        try {
+          const result = await this.appends.submit({ streamId, expectedVersion: options.expectedVersion, events: serialized });
+          span.setAttribute('neuroerp.append.position', result.position.toString());
+          return result;
+        } catch (error) {
+          const storeError = toStoreError(error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: storeError instanceof Error ? storeError.message : String(storeError) });
+          throw storeError;
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 
   private async commitBatch(requests: AppendRequest[]): Promise<(AppendResult | Error)[]> {
