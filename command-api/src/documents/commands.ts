@@ -87,6 +87,11 @@ export class DocumentCommands {
     return this.run(context, data.documentId, undefined, (now) => ({ type: 'LinkTransaction', data, metadata: { actor: context.actor, now } }));
   }
 
+  /** RecordReview: how a review workflow about the document ended (the contract-review process manager's command). */
+  recordReview(context: CommandContext, data: wire.RecordReviewBody): Promise<CommandOutcome<DocumentView>> {
+    return this.run(context, data.documentId, undefined, (now) => ({ type: 'RecordReview', data, metadata: { actor: context.actor, now } }));
+  }
+
   /**
    * Stores the file content-addressed, then records `attachment_added` with its hash. The
    * command is decided once on the current state before the file is written, so that a refused

@@ -35,6 +35,10 @@ export const documentViewSchema = z.object({
     .nullable(),
   /** The journal transaction that books the posted document, once the invoice process manager linked it. */
   transactionId: z.string().nullable(),
+  /** How the latest review workflow about the document ended (a contract starts one when created); null before. */
+  review: z
+    .object({ workflowId: z.string(), outcome: wire.reviewOutcomeSchema, reason: z.string(), decidedBy: z.string(), at: z.string().describe('When the outcome was recorded.') })
+    .nullable(),
 });
 export type DocumentView = z.infer<typeof documentViewSchema>;
 
@@ -88,5 +92,11 @@ export function documentView(state: documents.DocumentState): DocumentView {
             postedAt: state.posting.postedAt,
           },
     transactionId: state.transactionId,
+    review: reviewView(state.reviews[state.reviews.length - 1]),
   };
+}
+
+function reviewView(review: documents.DocumentState['reviews'][number] | undefined): DocumentView['review'] {
+  if (review === undefined) return null;
+  return { workflowId: review.workflowId, outcome: review.outcome, reason: review.reason, decidedBy: review.decidedBy, at: review.recordedAt };
 }

@@ -6,3 +6,4 @@ export * from './transaction-approval';
 export * from './process-managers';
 export * from './workflow-starter';
 export * from './reversal-completion';
+export * from './contract-review';

@@ -198,7 +198,7 @@ describe('invoice → transaction → approval workflow → posted', () => {
           definitionKey: 'transaction-approval',
           subject: { kind: 'transaction', id: transactionId },
           startedBy: 'alice',
-          amount: '410.50',
+          facts: { amount: '410.50' },
           subjectHash: submitted?.resource.draftHash,
         },
         metadata: { causationId: submittedEvent.eventId, correlationId: CORRELATION_ID, actor: { userId: 'alice', role: 'accountant' }, commandId: expect.any(String) },
@@ -288,7 +288,7 @@ describe('below the threshold, rejection, maker = checker', () => {
     await settle(bed, runtime);
     const [start] = [...bed.workflows.started.values()];
     if (start === undefined) throw new Error('no workflow started');
-    expect(start.input.amount).toBe('5950.00');
+    expect(start.input.facts).toEqual({ amount: '5950.00' });
     const transactionId = start.input.subject.id;
 
     await completeWorkflow(bed, start, { outcome: 'approved', by: 'alice' });

@@ -3,6 +3,7 @@ import { DocumentCommands } from '../documents/commands';
 import { createDocumentsCommandHandler } from '../documents/streams';
 import { LedgerCommands } from '../ledger/commands';
 import { createLedgerCommandHandler } from '../ledger/handler';
+import { contractReview } from './contract-review';
 import { invoiceToTransaction, type InvoiceAccounts } from './invoice-to-transaction';
 import { reversalCompletion } from './reversal-completion';
 import { CausedEventStore, ProcessManagerRuntime } from './runtime';
@@ -38,7 +39,8 @@ const NO_FILES: FileStore = {
 /**
  * The runtime with the process managers, in this order for every event: invoice →
  * transaction (invoice-to-transaction.ts), transaction ↔ approval workflow
- * (transaction-approval.ts), reversal completion (reversal-completion.ts). Their commands run on command handlers of their own over a
+ * (transaction-approval.ts), reversal completion (reversal-completion.ts), contract → review
+ * workflow → recorded review (contract-review.ts). Their commands run on command handlers of their own over a
  * CausedEventStore, through the same LedgerCommands and DocumentCommands as the HTTP routes.
  * Call `start()`, and `stop()` on shutdown; the store and persistence stay the caller's to close.
  */
@@ -56,6 +58,7 @@ export function createProcessManagerRuntime(options: ProcessManagersOptions): Pr
       invoiceToTransaction({ ledger, documents, ...(options.accounts !== undefined ? { accounts: options.accounts } : {}) }),
       transactionApproval({ ledger, store: options.store, workflows: options.workflows }),
       reversalCompletion({ ledger }),
+      contractReview({ documents, workflows: options.workflows }),
     ],
   });
 }

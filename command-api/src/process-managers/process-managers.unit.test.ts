@@ -1,4 +1,6 @@
 import { documents as documentsWire } from '@neuroerp/schemas';
+import { documentContentHash } from '../documents/hash';
+import { contractReviewWorkflowId } from './contract-review';
 import { invoiceLines, invoiceTransactionId, SKR03_INVOICE_ACCOUNTS } from './invoice-to-transaction';
 import { commandIdOf, deterministicUuid } from './runtime';
 import { approvalWorkflowId, workflowCompletionSchema } from './transaction-approval';
@@ -58,6 +60,16 @@ describe('deterministic ids', () => {
     expect(invoiceTransactionId(eventId)).toBe(invoiceTransactionId(eventId));
     expect(invoiceTransactionId(eventId)).toMatch(/^inv-[0-9a-f-]{36}$/);
     expect(approvalWorkflowId(eventId)).not.toBe(approvalWorkflowId('00000000-0000-4000-8000-000000000002'));
+    expect(contractReviewWorkflowId(eventId)).toBe(contractReviewWorkflowId(eventId));
+    expect(contractReviewWorkflowId(eventId)).toMatch(/^review-[0-9a-f-]{36}$/);
+    expect(contractReviewWorkflowId(eventId)).not.toBe(contractReviewWorkflowId('00000000-0000-4000-8000-000000000002'));
+  });
+
+  it('hashes document content by its canonical JSON: key order does not matter, values do', () => {
+    const hash = documentContentHash({ b: 1, a: [{ d: 2, c: 3 }] });
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(documentContentHash({ a: [{ c: 3, d: 2 }], b: 1 })).toBe(hash);
+    expect(documentContentHash({ a: [{ c: 3, d: 2 }], b: 2 })).not.toBe(hash);
   });
 });
 

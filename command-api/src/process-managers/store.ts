@@ -71,6 +71,8 @@ export class PostgresProcessManagerStore implements ProcessManagerStore {
   static async connect(options: PostgresProcessManagerStoreOptions): Promise<PostgresProcessManagerStore> {
     await migrateSchema(options.connectionString, options.schema, migrations, 'process_manager_migrations');
     const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSizeMax ?? 2 });
+    // An idle client that loses its connection (PostgreSQL restarted) emits 'error' on the pool; unhandled, it would end the process.
+    pool.on('error', () => undefined);
     return new PostgresProcessManagerStore(pool, options.schema);
   }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DomainError, transactionStreamId } from '@neuroerp/domains';
 import type { EventStore } from '@neuroerp/infra';
 import type { Actor } from '@neuroerp/schemas';
-import { ledger as wire } from '@neuroerp/schemas';
+import { ledger as wire, type workflows as workflowsWire } from '@neuroerp/schemas';
 import { transactionDraftHash } from '../ledger/hash';
 import type { LedgerCommands } from '../ledger/commands';
 import { deterministicUuid, type ProcessManager, type Reaction } from './runtime';
@@ -27,25 +27,34 @@ import { transactionSize } from './transaction-size';
 
 export const TRANSACTION_APPROVAL = 'transaction-approval';
 
-/** What a transaction-approval workflow starts with. */
+/** The definitions the process managers start (published at start-up, see domains' workflows/defaults.ts). */
+export type WorkflowDefinitionKey = 'transaction-approval' | 'contract-review';
+
+/**
+ * What a workflow starts with: a `transaction-approval` of a transaction (facts: its amount)
+ * or a `contract-review` of a document (facts: its document type).
+ */
 export interface WorkflowStartInput {
   workflowId: string;
-  definitionKey: 'transaction-approval';
-  subject: { kind: 'transaction'; id: string };
-  /** The maker: the user who submitted the transaction; they can approve no step of it. */
+  definitionKey: WorkflowDefinitionKey;
+  subject: workflowsWire.WorkflowSubject;
+  /** The maker: the user who submitted the transaction or created the document; they can approve no step of it. */
   startedBy: string;
-  /** The company-currency debit total, a decimal string. */
-  amount: string;
-  /** SHA-256 of the transaction draft (transactionDraftHash); every approval must name it. */
+  /**
+   * The facts step conditions are evaluated on: `amount` (the transaction's company-currency
+   * debit total, a decimal string) or `documentType`.
+   */
+  facts: workflowsWire.WorkflowFacts;
+  /** SHA-256 of the transaction draft (transactionDraftHash) or document content (documentContentHash); every approval must name it. */
   subjectHash: string;
 }
 
 /** Where the start comes from, for the workflow engine's own events. */
 export interface WorkflowStartMetadata {
-  /** The id of the `ledger.transaction_submitted` event. */
+  /** The id of the triggering event (`ledger.transaction_submitted`, `documents.document_created`). */
   causationId: string;
   correlationId: string;
-  /** The submitter, as the submitted event recorded them. */
+  /** The maker, as the triggering event recorded them. */
   actor: Actor;
   /** Deterministic from the submitted event: the same on every redelivery. */
   commandId: string;
@@ -131,7 +140,7 @@ export function transactionApproval(options: TransactionApprovalOptions): Proces
         definitionKey: 'transaction-approval',
         subject: { kind: 'transaction', id: submitted.transactionId },
         startedBy: submitted.submittedBy,
-        amount: size.amount,
+        facts: { amount: size.amount },
         subjectHash: transactionDraftHash(size.draft),
       },
       { causationId: event.eventId, correlationId: event.metadata.correlationId, actor: event.metadata.actor, commandId: deterministicUuid(`command/${event.eventId}/${TRANSACTION_APPROVAL}/start-workflow`) },

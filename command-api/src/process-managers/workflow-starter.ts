@@ -7,7 +7,8 @@ import type { WorkflowStarter, WorkflowStartInput, WorkflowStartMetadata } from 
 /**
  * The workflow engine behind the process managers' WorkflowStarter port: starts the instance
  * through the same WorkflowCommands as `POST /api/workflows/instances`, on a command handler
- * of its own whose events carry the submitted event as causation. Starting an instance that
+ * of its own whose events carry the triggering event (a submitted transaction, a created
+ * contract) as causation. Starting an instance that
  * exists with the same data appends nothing (the engine's idempotent start).
  */
 export function workflowEngineStarter(store: EventStore, options: { clock?: () => Date } = {}): WorkflowStarter {
@@ -26,7 +27,7 @@ export function workflowEngineStarter(store: EventStore, options: { clock?: () =
             subject: input.subject,
             subjectHash: input.subjectHash,
             startedBy: input.startedBy,
-            facts: { amount: input.amount },
+            facts: input.facts,
           },
         ),
       );

@@ -18,6 +18,9 @@ import { fail } from './errors';
  *   document takes no updates and cannot be deleted; attachments may still be added.
  * - *transaction linked*: the journal transaction that books the posted document; one per
  *   document, recorded once.
+ * - *review recorded*: how a review workflow about the document ended (the contract-review
+ *   process manager records `workflow.completed`): once per workflow id, a repeat is no change;
+ *   the latest one is the document's review.
  * - *attachment added*: a file stored content-addressed under its SHA-256 elsewhere; the event
  *   records the hash, so a file changed later is detected when it is read.
  *
@@ -49,7 +52,12 @@ export interface DocumentState {
   posting: wire.DocumentPosted | null;
   /** The journal transaction that books the document, once linked. */
   transactionId: string | null;
+  /** Every review recorded, oldest first; the last is the document's current review. */
+  reviews: wire.ReviewRecorded[];
 }
+
+/** Reviews recorded per document; beyond, RecordReview is refused (DOCUMENT_REVIEWS_EXHAUSTED). */
+export const DOCUMENT_REVIEWS_MAX = 100;
 
 /** Document types that are posted to the ledger. */
 export const POSTABLE_TYPES: readonly wire.DocumentType[] = ['sales_invoice', 'purchase_invoice'];
@@ -60,7 +68,8 @@ export type DeleteDocument = Command<'DeleteDocument', wire.DeleteDocumentBody>;
 export type AddAttachment = Command<'AddAttachment', wire.AddAttachmentBody>;
 export type PostDocument = Command<'PostDocument', wire.PostDocumentBody>;
 export type LinkTransaction = Command<'LinkTransaction', wire.LinkTransactionBody>;
-export type DocumentCommand = CreateDocument | UpdateDocument | DeleteDocument | AddAttachment | PostDocument | LinkTransaction;
+export type RecordReview = Command<'RecordReview', wire.RecordReviewBody>;
+export type DocumentCommand = CreateDocument | UpdateDocument | DeleteDocument | AddAttachment | PostDocument | LinkTransaction | RecordReview;
 
 export type DocumentEvent =
   | { type: 'documents.document_created'; data: wire.DocumentCreated }
@@ -68,14 +77,15 @@ export type DocumentEvent =
   | { type: 'documents.document_deleted'; data: wire.DocumentDeleted }
   | { type: 'documents.attachment_added'; data: wire.AttachmentAdded }
   | { type: 'documents.document_posted'; data: wire.DocumentPosted }
-  | { type: 'documents.transaction_linked'; data: wire.TransactionLinked };
+  | { type: 'documents.transaction_linked'; data: wire.TransactionLinked }
+  | { type: 'documents.review_recorded'; data: wire.ReviewRecorded };
 
 export function documentStreamId(documentId: string): string {
   return `documents.document-${documentId}`;
 }
 
 export function initialState(): DocumentState {
-  return { status: 'none', documentId: null, type: null, version: 0, content: null, metadata: {}, versions: [], attachments: [], deletion: null, posting: null, transactionId: null };
+  return { status: 'none', documentId: null, type: null, version: 0, content: null, metadata: {}, versions: [], attachments: [], deletion: null, posting: null, transactionId: null, reviews: [] };
 }
 
 /**
@@ -222,6 +232,26 @@ export function decide(command: DocumentCommand, state: DocumentState): Document
       }
       return [{ type: 'documents.transaction_linked', data: { documentId: data.documentId, transactionId: data.transactionId, linkedBy: by, linkedAt: at } }];
     }
+    case 'RecordReview': {
+      assertActive(state, data.documentId);
+      const reason = data.reason.trim();
+      if (reason === '') return fail('REASON_REQUIRED', 'A review records the reason the workflow gave.', { documentId: data.documentId });
+      if ((data.outcome === 'approved') !== (data.approvedHash !== null)) {
+        return fail('DOCUMENT_REVIEW_INVALID', 'An approved review names the approved content hash; a rejected one names none.', { documentId: data.documentId, workflowId: data.workflowId });
+      }
+      const review = { outcome: data.outcome, reason, decidedBy: data.decidedBy, approvedHash: data.approvedHash };
+      const earlier = state.reviews.find((recorded) => recorded.workflowId === data.workflowId);
+      if (earlier !== undefined) {
+        // The same workflow again (a redelivered completion) is no change; another ending of it is refused.
+        const { outcome, reason: earlierReason, decidedBy, approvedHash } = earlier;
+        if (canonicalJson({ outcome, reason: earlierReason, decidedBy, approvedHash }) === canonicalJson(review)) return [];
+        return fail('DOCUMENT_REVIEW_ALREADY_RECORDED', `Workflow ${data.workflowId} ended differently on document ${data.documentId}.`, { documentId: data.documentId, workflowId: data.workflowId });
+      }
+      if (state.reviews.length >= DOCUMENT_REVIEWS_MAX) {
+        return fail('DOCUMENT_REVIEWS_EXHAUSTED', `Document ${data.documentId} has ${DOCUMENT_REVIEWS_MAX} reviews.`, { documentId: data.documentId });
+      }
+      return [{ type: 'documents.review_recorded', data: { documentId: data.documentId, workflowId: data.workflowId, ...review, recordedBy: by, recordedAt: at } }];
+    }
     default:
       return assertNever(type);
   }
@@ -258,6 +288,8 @@ export function evolve(state: DocumentState, event: { type: string; data: unknow
       return { ...state, posting: known.data };
     case 'documents.transaction_linked':
       return { ...state, transactionId: known.data.transactionId };
+    case 'documents.review_recorded':
+      return { ...state, reviews: [...state.reviews, known.data] };
     default:
       return state;
   }

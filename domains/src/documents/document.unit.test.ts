@@ -1,7 +1,7 @@
 import { documents as wire } from '@neuroerp/schemas';
 import { DeciderSpecification } from '../testing/decider-spec';
 import { detectContentType, normalizeContentType } from './attachments';
-import { decide, documentStreamId, evolve, initialState, type DocumentCommand, type DocumentEvent } from './document';
+import { decide, DOCUMENT_REVIEWS_MAX, documentStreamId, evolve, initialState, type DocumentCommand, type DocumentEvent } from './document';
 
 const spec = DeciderSpecification.for<DocumentCommand, DocumentEvent, ReturnType<typeof initialState>>({ decide, evolve, initialState });
 
@@ -159,6 +159,64 @@ describe('posting and the ledger link', () => {
     ['posting an unknown document', [], post(), 'DOCUMENT_NOT_FOUND'],
     ['linking an unposted document', [created], link(), 'DOCUMENT_NOT_POSTED'],
     ['linking a second transaction', [created, posted, linked], link('tx-2'), 'DOCUMENT_TRANSACTION_ALREADY_LINKED'],
+  ])('refuses %s', (_name, given, when, code) => spec.given(given).when(when).thenThrows(code));
+});
+
+describe('recording a review workflow', () => {
+  const contractCreated: DocumentEvent = {
+    type: 'documents.document_created',
+    data: { documentId: 'doc-1', type: 'contract', version: 1, content: wire.exampleContractContent, metadata: {}, createdBy: 'alice', createdAt: NOW },
+  };
+  const HASH = 'b'.repeat(64);
+  const carol = { actor: { userId: 'carol', role: 'admin' }, now: LATER };
+  const record = (overrides: Partial<wire.RecordReviewBody> = {}): DocumentCommand => ({
+    type: 'RecordReview',
+    data: { documentId: 'doc-1', workflowId: 'review-1', outcome: 'approved', reason: ' all steps approved ', decidedBy: 'carol', approvedHash: HASH, ...overrides },
+    metadata: carol,
+  });
+  const recorded: DocumentEvent = {
+    type: 'documents.review_recorded',
+    data: { documentId: 'doc-1', workflowId: 'review-1', outcome: 'approved', reason: 'all steps approved', decidedBy: 'carol', approvedHash: HASH, recordedBy: 'carol', recordedAt: LATER },
+  };
+  const rejected: DocumentEvent = {
+    type: 'documents.review_recorded',
+    data: { documentId: 'doc-1', workflowId: 'review-0', outcome: 'rejected', reason: 'Haftung fehlt', decidedBy: 'bob', approvedHash: null, recordedBy: 'carol', recordedAt: LATER },
+  };
+
+  it('records an approval with the trimmed reason, the decider and the approved hash', () => spec.given([contractCreated]).when(record()).then([recorded]));
+  it('records a rejection without a hash', () =>
+    spec
+      .given([contractCreated])
+      .when(record({ workflowId: 'review-0', outcome: 'rejected', reason: 'Haftung fehlt', decidedBy: 'bob', approvedHash: null }))
+      .then([rejected]));
+  it('is idempotent for the same workflow id, also when a later review came in between', () => {
+    spec.given([contractCreated, recorded]).when(record()).thenNothingHappened();
+    spec.given([contractCreated, rejected, recorded]).when(record({ workflowId: 'review-0', outcome: 'rejected', reason: 'Haftung fehlt', decidedBy: 'bob', approvedHash: null })).thenNothingHappened();
+  });
+  it('records a review of another workflow; the latest is the current one', () => {
+    spec.given([contractCreated, rejected]).when(record()).then([recorded]);
+    const state = [contractCreated, rejected, recorded].reduce(evolve, initialState());
+    expect(state.reviews.map((review) => [review.workflowId, review.outcome])).toEqual([
+      ['review-0', 'rejected'],
+      ['review-1', 'approved'],
+    ]);
+    expect(state.version).toBe(1);
+  });
+  it('does not change content, version or posting', () => {
+    const state = [contractCreated, recorded].reduce(evolve, initialState());
+    expect(state).toMatchObject({ status: 'active', version: 1, content: wire.exampleContractContent, posting: null, transactionId: null });
+  });
+
+  const many = Array.from({ length: DOCUMENT_REVIEWS_MAX }, (_, index): DocumentEvent => ({ ...recorded, data: { ...(recorded.data as wire.ReviewRecorded), workflowId: `review-old-${index}` } }));
+  it.each<[string, DocumentEvent[], DocumentCommand, string]>([
+    ['a review of a missing document', [], record(), 'DOCUMENT_NOT_FOUND'],
+    ['a review of a deleted document', [contractCreated, deleted], record(), 'DOCUMENT_DELETED'],
+    ['a review without a reason', [contractCreated], record({ reason: '   ' }), 'REASON_REQUIRED'],
+    ['an approval without the approved hash', [contractCreated], record({ approvedHash: null }), 'DOCUMENT_REVIEW_INVALID'],
+    ['a rejection naming a hash', [contractCreated], record({ outcome: 'rejected' }), 'DOCUMENT_REVIEW_INVALID'],
+    ['the same workflow ending differently', [contractCreated, recorded], record({ outcome: 'rejected', approvedHash: null }), 'DOCUMENT_REVIEW_ALREADY_RECORDED'],
+    ['the same workflow with another decider', [contractCreated, recorded], record({ decidedBy: 'dave' }), 'DOCUMENT_REVIEW_ALREADY_RECORDED'],
+    ['more than DOCUMENT_REVIEWS_MAX reviews', [contractCreated, ...many], record(), 'DOCUMENT_REVIEWS_EXHAUSTED'],
   ])('refuses %s', (_name, given, when, code) => spec.given(given).when(when).thenThrows(code));
 });
 

@@ -39,6 +39,15 @@ export const DOCUMENTS_POSTING_ERROR_CODES = {
 
 export type DocumentsPostingErrorCode = keyof typeof DOCUMENTS_POSTING_ERROR_CODES;
 
+/** Codes of recording review workflows (issue 4); kept apart for the same reason as the posting codes. */
+export const DOCUMENTS_REVIEW_ERROR_CODES = {
+  DOCUMENT_REVIEW_INVALID: 'An approved review names the approved content hash; a rejected one names none.',
+  DOCUMENT_REVIEW_ALREADY_RECORDED: 'The workflow is recorded on the document already, with another outcome, reason, decider or hash.',
+  DOCUMENT_REVIEWS_EXHAUSTED: 'The document has DOCUMENT_REVIEWS_MAX reviews recorded.',
+} as const;
+
+export type DocumentsReviewErrorCode = keyof typeof DOCUMENTS_REVIEW_ERROR_CODES;
+
 /** Throws the DomainError for `code`; the return type lets callers write `return fail(...)`. */
 export function fail(code: DocumentsErrorCode | string, message: string, details: Record<string, string | number | boolean | null> = {}): never {
   throw new DomainError<string>(code, message, details);

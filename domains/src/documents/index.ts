@@ -8,6 +8,7 @@
  * |-----------|-----------------------------------|------------------------------------------------------------------------|
  * | document  | `documents.document-<documentId>` | document_created, document_updated, document_deleted, attachment_added, |
  * |           |                                   | document_posted (invoices), transaction_linked (by the process manager) |
+ * |           |                                   | review_recorded (by the contract-review process manager)                |
  *
  * Every command loads the one document stream, decides, and appends to it with the version
  * read as expected version (the generic command handler).

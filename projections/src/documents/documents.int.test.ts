@@ -38,7 +38,17 @@ describe('documents read model', () => {
       { expectedVersion: 'no_stream' },
     );
     await context.store.appendToStream(stream('po-1'), [created('po-1', 'purchase_invoice', invoice, '2026-03-04T10:00:00.000Z')], { expectedVersion: 'no_stream' });
-    await context.store.appendToStream(stream('ct-1'), [created('ct-1', 'contract', documents.exampleContractContent)], { expectedVersion: 'no_stream' });
+    const review = (workflowId: string, outcome: 'approved' | 'rejected', reason: string, approvedHash: string | null, at: string) =>
+      newEvent('documents.review_recorded', { documentId: 'ct-1', workflowId, outcome, reason, decidedBy: 'admin-1', approvedHash, recordedBy: 'admin-1', recordedAt: at }, { userId: 'admin-1', role: 'admin' });
+    await context.store.appendToStream(
+      stream('ct-1'),
+      [
+        created('ct-1', 'contract', documents.exampleContractContent),
+        review('review-1', 'rejected', 'Haftung fehlt', null, '2026-03-01T11:00:00.000Z'),
+        review('review-2', 'approved', 'all steps approved', contentHash(documents.exampleContractContent), '2026-03-01T12:00:00.000Z'),
+      ],
+      { expectedVersion: 'no_stream' },
+    );
     await context.store.appendToStream(
       stream('memo-1'),
       [created('memo-1', 'other', documents.exampleOtherContent), newEvent('documents.document_deleted', { documentId: 'memo-1', reason: 'duplicate', deletedBy: 'clerk-2', deletedAt: '2026-03-05T12:00:00.000Z' }, { userId: 'clerk-2' })],
@@ -72,7 +82,16 @@ describe('documents read model', () => {
     expect(doc?.versions[0]?.contentHash).not.toBe(doc?.versions[1]?.contentHash);
 
     expect((await getDocument(context.db, context.controlSchema, 'po-1'))?.title).toBe('Invoice RE-2025-0001 · Valeo Demo GmbH');
-    expect((await getDocument(context.db, context.controlSchema, 'ct-1'))?.title).toBe('Wartungsvertrag');
+    // The latest review is the document's; invoices without one say null.
+    expect(await getDocument(context.db, context.controlSchema, 'ct-1')).toMatchObject({
+      title: 'Wartungsvertrag',
+      reviewOutcome: 'approved',
+      reviewWorkflowId: 'review-2',
+      updatedAt: '2026-03-01T12:00:00.000Z',
+      updatedBy: 'admin-1',
+      version: 1,
+    });
+    expect(doc).toMatchObject({ reviewOutcome: null, reviewWorkflowId: null });
     expect(await getDocument(context.db, context.controlSchema, 'memo-1')).toMatchObject({ status: 'deleted', deletedReason: 'duplicate', updatedBy: 'clerk-2', title: 'Protokoll der Sitzung' });
     expect(await getDocument(context.db, context.controlSchema, 'nope')).toBeNull();
     expect(documentTitle('receipt', 'r-1', documents.exampleReceiptContent)).toBe('Receipt Tankstelle Mitte · 2025-03-05');
@@ -100,6 +119,7 @@ describe('documents read model', () => {
 
   it('a rebuild in batches of two equals the live tables', async () => {
     const before = await getDocument(context.db, context.controlSchema, 'inv-1');
+    const contractBefore = await getDocument(context.db, context.controlSchema, 'ct-1');
     const rebuilt = await rebuildInSmallBatches(context, documentsProjection);
     expect(rebuilt.verification.outcome).toBe('equal');
     expect(rebuilt.switched).toBe(true);
@@ -108,5 +128,7 @@ describe('documents read model', () => {
       ['document_versions', 5, 5],
     ]);
     expect(await getDocument(context.db, context.controlSchema, 'inv-1')).toEqual(before);
+    expect(await getDocument(context.db, context.controlSchema, 'ct-1')).toEqual(contractBefore);
+    expect(contractBefore?.reviewOutcome).toBe('approved');
   });
 });

@@ -15,6 +15,8 @@ export const ATTACHMENT_ADDED = 'documents.attachment_added';
 export const DOCUMENT_POSTED = 'documents.document_posted';
 /** The seed's `document.transaction_linked`: the journal transaction that books the document. */
 export const TRANSACTION_LINKED = 'documents.transaction_linked';
+/** How a review workflow about the document ended (the contract-review process manager records `workflow.completed`). */
+export const REVIEW_RECORDED = 'documents.review_recorded';
 
 /** Longest derived title; longer ones are cut. */
 export const DOCUMENT_TITLE_LENGTH_MAX = 300;
@@ -85,6 +87,8 @@ interface DocumentRow {
   posted_version: number | null;
   posted_by: string | null;
   transaction_id: string | null;
+  review_outcome: 'approved' | 'rejected' | null;
+  review_workflow_id: string | null;
   updated_position: string;
 }
 
@@ -105,6 +109,8 @@ const DOCUMENT_COLUMNS = [
   'posted_version',
   'posted_by',
   'transaction_id',
+  'review_outcome',
+  'review_workflow_id',
   'updated_position',
 ] as const satisfies readonly (keyof DocumentRow)[];
 
@@ -112,18 +118,19 @@ const VERSION_COLUMNS = ['document_id', 'version', 'position', 'event_type', 'ch
 
 const instant = isoInstant;
 const SELECT_ROW = `document_id, type, title, version, status, content, metadata, attachments, ${instant('created_at')}, created_by, ${instant('updated_at')}, updated_by,
-  deleted_reason, posted_version, posted_by, transaction_id, updated_position::text as updated_position`;
+  deleted_reason, posted_version, posted_by, transaction_id, review_outcome, review_workflow_id, updated_position::text as updated_position`;
 
 /**
  * Documents with their current version (`documents`) and every content version
  * (`document_versions`: when, by whom, why, and the SHA-256 of the canonical content). The
  * title is derived from the content; a tombstoned document stays with status `deleted`.
- * `transaction_id` comes from `documents.transaction_linked`.
+ * `transaction_id` comes from `documents.transaction_linked`; `review_outcome` and
+ * `review_workflow_id` from the latest `documents.review_recorded` (version 2 added them).
  */
 export const documentsProjection: Projection = {
   name: 'documents',
-  version: 1,
-  handles: [DOCUMENT_CREATED, DOCUMENT_UPDATED, DOCUMENT_DELETED, ATTACHMENT_ADDED, DOCUMENT_POSTED, TRANSACTION_LINKED],
+  version: 2,
+  handles: [DOCUMENT_CREATED, DOCUMENT_UPDATED, DOCUMENT_DELETED, ATTACHMENT_ADDED, DOCUMENT_POSTED, TRANSACTION_LINKED, REVIEW_RECORDED],
   tables: [
     { name: 'documents', orderBy: ['document_id'] },
     { name: 'document_versions', orderBy: ['document_id', 'version'] },
@@ -147,6 +154,8 @@ export const documentsProjection: Projection = {
         posted_version integer,
         posted_by text,
         transaction_id text,
+        review_outcome text check (review_outcome in ('approved', 'rejected')),
+        review_workflow_id text,
         updated_position bigint not null,
         search tsvector generated always as (to_tsvector('simple', title || ' ' || document_id)) stored
       );
@@ -198,6 +207,8 @@ export const documentsProjection: Projection = {
           posted_version: null,
           posted_by: null,
           transaction_id: null,
+          review_outcome: null,
+          review_workflow_id: null,
           updated_position: position,
         });
         changed.add(documentId);
@@ -258,6 +269,13 @@ export const documentsProjection: Projection = {
           touch(optionalText(event.data, 'linkedAt') ?? event.metadata.recordedAt, optionalText(event.data, 'linkedBy') ?? event.metadata.actor.userId);
           break;
         }
+        case REVIEW_RECORDED: {
+          const review = parseData(event, documents.reviewRecordedSchema);
+          row.review_outcome = review.outcome;
+          row.review_workflow_id = review.workflowId;
+          touch(review.recordedAt, review.recordedBy);
+          break;
+        }
         default:
           throw new Error(`documents projection: unexpected event type ${event.type}`);
       }
@@ -282,6 +300,9 @@ export interface DocumentSummary {
   /** The journal transaction that books the document, once linked. */
   transactionId: string | null;
   postedVersion: number | null;
+  /** The outcome of the latest review workflow about the document, and that workflow; null before one ended. */
+  reviewOutcome: 'approved' | 'rejected' | null;
+  reviewWorkflowId: string | null;
   updatedPosition: bigint;
 }
 
@@ -321,6 +342,8 @@ function toSummary(row: DocumentRow): DocumentSummary {
     updatedBy: row.updated_by,
     transactionId: row.transaction_id,
     postedVersion: row.posted_version,
+    reviewOutcome: row.review_outcome,
+    reviewWorkflowId: row.review_workflow_id,
     updatedPosition: BigInt(row.updated_position),
   };
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { attachmentAddedSchema, documentCreatedSchema, documentDeletedSchema, documentPostedSchema, documentUpdatedSchema, transactionLinkedSchema } from './documents';
+import { attachmentAddedSchema, documentCreatedSchema, documentDeletedSchema, documentPostedSchema, documentUpdatedSchema, reviewRecordedSchema, transactionLinkedSchema } from './documents';
 
 export interface DocumentsEventCatalogueEntry {
   schemaVersion: number;
@@ -22,6 +22,8 @@ export const documentsEventCatalogue = {
   'documents.document_posted': { schemaVersion: 1, schema: documentPostedSchema, stream: 'documents.document' },
   /** The seed's `document.transaction_linked`. */
   'documents.transaction_linked': { schemaVersion: 1, schema: transactionLinkedSchema, stream: 'documents.document' },
+  /** How a review workflow (`workflow.completed` about the document) ended; recorded by the contract-review process manager. */
+  'documents.review_recorded': { schemaVersion: 1, schema: reviewRecordedSchema, stream: 'documents.document' },
 } as const satisfies Record<string, DocumentsEventCatalogueEntry>;
 
 export type DocumentsEventType = keyof typeof documentsEventCatalogue;

@@ -94,6 +94,25 @@ export type PostDocumentBody = z.infer<typeof postDocumentBodySchema>;
 export const linkTransactionBodySchema = z.object({ documentId: idSchema, transactionId: idSchema });
 export type LinkTransactionBody = z.infer<typeof linkTransactionBodySchema>;
 
+/** How a review workflow ended. */
+export const reviewOutcomeSchema = z.enum(['approved', 'rejected']);
+export type ReviewOutcome = z.infer<typeof reviewOutcomeSchema>;
+
+/**
+ * Records how a review workflow about the document ended (issued by the contract-review
+ * process manager on `workflow.completed`). `approvedHash` is the SHA-256 of the content the
+ * workflow approved (null when rejected); `decidedBy` is who made the last decision.
+ */
+export const recordReviewBodySchema = z.object({
+  documentId: idSchema,
+  workflowId: idSchema,
+  outcome: reviewOutcomeSchema,
+  reason: z.string().max(REASON_LENGTH_MAX),
+  decidedBy: z.string().min(1),
+  approvedHash: sha256HexSchema.nullable(),
+});
+export type RecordReviewBody = z.infer<typeof recordReviewBodySchema>;
+
 // ---- events --------------------------------------------------------------------------------
 
 /** Version 1 of a document: its type never changes afterwards. */
@@ -165,3 +184,16 @@ export const transactionLinkedSchema = z.object({
   linkedAt: timestampSchema,
 });
 export type TransactionLinked = z.infer<typeof transactionLinkedSchema>;
+
+/** A review workflow about the document ended; one per workflow id. The latest is the document's review. */
+export const reviewRecordedSchema = z.object({
+  documentId: idSchema,
+  workflowId: idSchema,
+  outcome: reviewOutcomeSchema,
+  reason: reasonSchema,
+  decidedBy: z.string().min(1),
+  approvedHash: sha256HexSchema.nullable(),
+  recordedBy: z.string().min(1),
+  recordedAt: timestampSchema,
+});
+export type ReviewRecorded = z.infer<typeof reviewRecordedSchema>;
