@@ -10,5 +10,5 @@ export default defineConfig({
   plugins: [vue(), vuetify({ autoImport: true })],
   define: { __NEUROERP_COMPANY_ID__: JSON.stringify(process.env.NEUROERP_COMPANY_ID ?? 'valeo-demo-gmbh') },
   build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 2000 },
-  server: { proxy: { '/api': { target: apiTarget, changeOrigin: false } } },
+  server: { proxy: { '/api': { target: apiTarget, changeOrigin: false }, '/.well-known': { target: apiTarget, changeOrigin: false } } },
 });

@@ -389,5 +389,38 @@ if (skipReason !== undefined) {
       }
       expect(pageErrors).toEqual([]);
     }, 120_000);
+
+    step('shows the inalterability report to the auditor, who cannot write (GoBD Z1)', async () => {
+      await login('auditor');
+      await page.waitForSelector('[data-testid="nav-/inalterability"]');
+      expect(await page.locator('[data-testid="nav-/transactions/new"]').count()).toBe(0);
+
+      await page.click('[data-testid="nav-/inalterability"]');
+      await page.waitForURL(/\/inalterability$/);
+      await page.waitForSelector('[data-testid=verification-status]');
+      expect(await page.getAttribute('[data-testid=verification]', 'data-ok')).toBe('true');
+      expect(await page.getAttribute('[data-testid=seal-keys-link]', 'href')).toBe('/.well-known/neuroerp-seal-keys.json');
+      // The server seals a period only when it is closed; the demo data may have none closed.
+      const empty = page.locator('[data-testid=inalterability-empty]');
+      if ((await empty.count()) > 0) expect(await empty.textContent()).toMatch(/No period closed yet|Noch keine Periode abgeschlossen/);
+      else expect(await page.locator('[data-testid=seals-table] [data-signature-valid=true]').count()).toBeGreaterThan(0);
+      await page.waitForLoadState('networkidle').catch(() => undefined);
+      await shot('inalterability');
+
+      // No write action: no new-entry button, no rebuild, no period actions, and the entry form is not reachable.
+      await go('/transactions');
+      await page.waitForSelector('[data-testid=apply-filters]');
+      expect(await page.locator('[data-testid=new-transaction]').count()).toBe(0);
+      await go('/admin/projections');
+      await page.waitForSelector('[data-testid=projections-table] [data-projection=general_ledger]');
+      expect(await page.locator('[data-testid=rebuild-general_ledger]').count()).toBe(0);
+      await go('/transactions/new');
+      await page.waitForURL((url) => url.pathname === '/');
+      await go('/documents');
+      await page.waitForSelector('h1');
+      await page.waitForLoadState('networkidle').catch(() => undefined);
+      expect(await page.locator('[data-testid=new-document]').count()).toBe(0);
+      expect(pageErrors).toEqual([]);
+    }, 120_000);
   });
 }

@@ -24,4 +24,7 @@ installApiClient(
   }),
 );
 
+// A restored session re-reads the permissions of its token (roles may have changed since the login).
+if (auth.isAuthenticated) void auth.loadPermissions().catch(() => undefined);
+
 app.use(router).use(i18n).use(vuetify).mount('#app');

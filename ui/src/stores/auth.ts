@@ -18,6 +18,15 @@ export interface DemoUser {
   password: string;
 }
 
+/**
+ * Whether a permission list (GET /api/auth/verify `permissions`) allows `required`; no
+ * requirement allows everything. The one rule behind `can()`, the menu and the route guard.
+ */
+export function permits(permissions: readonly string[], required: string | null | undefined): boolean {
+  if (required === null || required === undefined || required === '') return true;
+  return permissions.includes(required);
+}
+
 /** Tokens live in sessionStorage: a tab keeps its session over reloads, a closed browser forgets it. */
 const SESSION_KEY = 'neuroerp.session';
 
@@ -122,8 +131,9 @@ export const useAuthStore = defineStore('auth', () => {
     }
   }
 
+  /** Whether the current token may do `permission`; every write button asks this (an auditor writes nothing, GoBD Z1). */
   function can(permission: string): boolean {
-    return permissions.value.includes(permission);
+    return accessToken.value !== null && permits(permissions.value, permission);
   }
 
   return { accessToken, refreshToken, user, permissions, demoUsers, loginTask, isAuthenticated, tokenSource, restore, login, logout, loadPermissions, loadDemoUsers, can };
