@@ -172,7 +172,8 @@ function isBodyParserError(error: unknown): error is BodyParserError {
 
 function isConnectionFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('08') || code === '57P01' || code === 'ECONNREFUSED' || code === 'ECONNRESET');
+  // 08xxx connection exceptions; 57P01..57P03 admin or crash shutdown and "the database system is shutting down / starting up".
+  return typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P') || code === 'ECONNREFUSED' || code === 'ECONNRESET');
 }
 
 /** Maps any error to problem+json (and headers). Unexpected errors are 500 INTERNAL without details. */

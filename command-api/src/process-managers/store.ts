@@ -73,6 +73,8 @@ export class PostgresProcessManagerStore implements ProcessManagerStore {
     const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSizeMax ?? 2 });
     // An idle client that loses its connection (PostgreSQL restarted) emits 'error' on the pool; unhandled, it would end the process.
     pool.on('error', () => undefined);
+    // Checked-out clients too: a server restart between two queries must fail the next query, not crash the process.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return new PostgresProcessManagerStore(pool, options.schema);
   }
 

@@ -144,6 +144,8 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     });
     // An idle client that loses its server must not crash the process.
     pool.on('error', () => undefined);
+    // Checked-out clients too: a server restart between two queries must fail the next query, not crash the process.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return new PostgresIdempotencyStore(pool, options.schema, options);
   }
 

@@ -75,6 +75,10 @@ export class PostgresEventStore implements EventStore {
     this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSizeMax ?? 10 });
     // An idle client that loses its server (restart, failover) must not crash the process.
     this.pool.on('error', () => undefined);
+    // A checked-out client loses the pool's listener; if the server ends its connection between two
+    // queries of a transaction (a restart), the next query fails and is handled, instead of the
+    // client's 'error' event crashing the process.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
     this.subscriptionPollMs = options.subscriptionPollMs ?? 1000;
     this.wakeups.setMaxListeners(0);
     this.appends = new GroupCommitQueue((requests) => this.commitBatch(requests), {
