@@ -30,7 +30,8 @@ import { MemoryResponseCache, RedisResponseCache } from '@neuroerp/query-api';
 import type { ServerConfig } from './config';
 import { DEMO_COMPANY_ID, seedDemoData } from './demo-data';
 import { openFileStore } from './file-store';
-import { ProcessManagerSupervisor } from './process-manager-supervisor';
+import { PostgresLeaderLock } from './leader-lock';
+import { PROCESS_MANAGER_RESTART_DELAY_MS, ProcessManagerSupervisor } from './process-manager-supervisor';
 import { createProjectionsRouter, ProjectionService } from './projections';
 import { createServerApp } from './server';
 import { serveUi } from './ui-static';
@@ -151,6 +152,8 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
   const processManagers = new ProcessManagerSupervisor(
     () => createProcessManagerRuntime({ store: eventStore, persistence: processManagerStore, workflows: workflowEngineStarter(eventStore) }),
     logger.child({ component: 'process-managers' }),
+    PROCESS_MANAGER_RESTART_DELAY_MS,
+    new PostgresLeaderLock(connectionString, `${config.EVENT_STORE_SCHEMA}.process-managers`),
   );
   if (serves('command-api')) {
     await processManagers.start();

@@ -70,6 +70,13 @@ it('each deployable serves its own routes only', async () => {
   for (const app of Object.values(apps)) expect((await request(app.app).get('/ready')).status).toBe(200);
 });
 
+it('of two command-API replicas exactly one runs the process managers', async () => {
+  const replica = await compose('command-api');
+  const leaders = [apps['command-api'], replica].filter((app) => app.processManagers.runtime !== null);
+  expect(leaders).toHaveLength(1);
+  expect(apps['query-api'].processManagers.runtime).toBeNull();
+});
+
 it('a command through the command API is projected by the worker and read through the query API', async () => {
   const admin = await token(apps['command-api'], 'admin');
   const auth = { Authorization: `Bearer ${admin}` };
