@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { commandsSuite } from './commands';
 import { eventStoreSuite } from './eventstore';
 import { projectionsSuite } from './projections';
+import { soakSuite } from './soak';
 import type { BenchSuite } from './suite';
 
 /**
@@ -16,6 +17,7 @@ const suites: Record<string, BenchSuite> = {
   eventstore: eventStoreSuite,
   commands: commandsSuite,
   projections: projectionsSuite,
+  soak: soakSuite,
 };
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -23,7 +25,7 @@ const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 function usage(): string {
   const names = Object.entries(suites).map(([name, suite]) => `  ${name.padEnd(12)} ${suite.description}`);
   return [
-    'usage: npm run bench -- <suite> [--quick] [--gate]',
+    'usage: npm run bench -- <suite> [--quick] [--gate] [--duration <s>]',
     '',
     'suites:',
     ...names,
@@ -31,6 +33,7 @@ function usage(): string {
     'options:',
     '  --quick      about 10x fewer operations: a smoke run, not figures to quote',
     '  --gate       exit with code 1 when a product target is missed',
+    '  --duration <s>  seconds a time-based suite (soak) runs; default: the suite\'s own',
     '',
     `environment: DATABASE_URL  PostgreSQL server for the scratch databases (default ${DEFAULT_DATABASE_URL};`,
     '             the commands suite starts an embedded PostgreSQL in a temporary directory unless it is set)',
@@ -41,15 +44,25 @@ interface Invocation {
   suite: BenchSuite;
   quick: boolean;
   gate: boolean;
+  durationSeconds?: number;
 }
 
-function parseArguments(args: readonly string[]): Invocation | null {
+function parseArguments(input: readonly string[]): Invocation | null {
+  const args = [...input];
+  let durationSeconds: number | undefined;
+  const durationAt = args.indexOf('--duration');
+  if (durationAt >= 0) {
+    const value = Number(args[durationAt + 1]);
+    if (!Number.isInteger(value) || value < 1 || value > 86_400) return null;
+    durationSeconds = value;
+    args.splice(durationAt, 2);
+  }
   const flags = args.filter((arg) => arg.startsWith('-'));
   const positional = args.filter((arg) => !arg.startsWith('-'));
   const unknownFlags = flags.filter((flag) => flag !== '--quick' && flag !== '--gate');
   const name = positional[0];
   if (positional.length !== 1 || unknownFlags.length > 0 || name === undefined || !Object.hasOwn(suites, name)) return null;
-  return { suite: suites[name] as BenchSuite, quick: flags.includes('--quick'), gate: flags.includes('--gate') };
+  return { suite: suites[name] as BenchSuite, quick: flags.includes('--quick'), gate: flags.includes('--gate'), ...(durationSeconds === undefined ? {} : { durationSeconds }) };
 }
 
 /** The bench's environment; `bench/main.ts` is the one place it is read. */
@@ -91,7 +104,12 @@ async function main(): Promise<number> {
   const config = loadBenchConfig();
   if (!config) return 2;
   const databaseUrlFromEnvironment = (process.env.DATABASE_URL ?? '') !== '';
-  const outcome = await invocation.suite.run({ quick: invocation.quick, databaseUrl: config.DATABASE_URL, databaseUrlFromEnvironment });
+  const outcome = await invocation.suite.run({
+    quick: invocation.quick,
+    databaseUrl: config.DATABASE_URL,
+    databaseUrlFromEnvironment,
+    ...(invocation.durationSeconds === undefined ? {} : { durationSeconds: invocation.durationSeconds }),
+  });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out('');
   out(outcome.report);

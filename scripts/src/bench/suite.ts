@@ -6,6 +6,8 @@ export interface SuiteOptions {
   databaseUrl: string;
   /** True when DATABASE_URL was set; suites that default to an embedded PostgreSQL use the server only then. */
   databaseUrlFromEnvironment: boolean;
+  /** `--duration <s>`: how long a time-based suite (soak) runs; absent: the suite's default. */
+  durationSeconds?: number;
 }
 
 /** A product target checked after a run: always a ratio between two sides, never an absolute time. */
