@@ -30,6 +30,7 @@ import { MemoryResponseCache, RedisResponseCache } from '@neuroerp/query-api';
 import type { ServerConfig } from './config';
 import { DEMO_COMPANY_ID, seedDemoData } from './demo-data';
 import { openFileStore } from './file-store';
+import { EscalationScheduler } from './escalation-scheduler';
 import { PostgresLeaderLock } from './leader-lock';
 import { PROCESS_MANAGER_RESTART_DELAY_MS, ProcessManagerSupervisor } from './process-manager-supervisor';
 import { createProjectionsRouter, ProjectionService } from './projections';
@@ -158,6 +159,10 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
   if (serves('command-api')) {
     await processManagers.start();
     onShutdown('stop the process managers', () => processManagers.stop());
+    // Overdue approval steps escalate once a minute (a no-op on replicas whose read model shows none due).
+    const escalations = new EscalationScheduler({ db: projections.db, controlSchema: projections.controlSchema, commands: workflowCommands, logger: logger.child({ component: 'escalations' }) });
+    escalations.start();
+    onShutdown('stop the escalation scheduler', () => escalations.stop());
   }
 
   if (seedDemoLedger && serves('command-api')) {
