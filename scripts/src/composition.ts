@@ -9,6 +9,7 @@ import {
   createProcessManagerRuntime,
   createRedisClient,
   createWorkflowsCommandHandler,
+  DEMO_USERS,
   DocumentCommands,
   ensureDemoUsers,
   LedgerCommands,
@@ -132,6 +133,8 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
   if (demoUsers) {
     const created = await ensureDemoUsers(identity.service);
     if (created.length > 0) logger.warn({ usernames: created }, 'demo accounts created with the public demo passwords from the README');
+    // The embedded default prints its demo logins at every start (public passwords; DEMO_USERS=false turns them off).
+    logger.warn({ logins: DEMO_USERS.map((demo) => `${demo.username} / ${demo.password}`) }, 'demo users enabled: log in with one of these');
   }
 
   // Read models follow the store continuously; shutdown (last in, first out) stops them after HTTP and before the store.
