@@ -52,6 +52,12 @@ export function mountRoute(router: Router, route: QueryRoute, env: ServeEnvironm
       if (actor === undefined) throw new Error('query route reached without an authenticated actor: requirePermission must reject first');
       const companyId = query.companyId ?? env.companyId;
       const reads = [...route.reads, ...(route.optionalReads ?? [])];
+      // A position the log has not reached is the client's mistake, not something to wait for.
+      if (query.after !== undefined && env.headPosition !== undefined && query.after > (await env.headPosition())) {
+        throw new QueryProblemError(400, 'POSITION_NOT_IN_LOG', `Position ${query.after} is beyond the end of the event log; pass a position a command answered with.`, {
+          position: query.after.toString(),
+        });
+      }
       if (query.after !== undefined && !(await env.waitForPosition(route.reads, query.after, AFTER_WAIT_MS_MAX))) {
         throw new QueryProblemError(503, 'PROJECTION_BEHIND', `The read models ${route.reads.join(', ')} have not applied position ${query.after} within ${AFTER_WAIT_MS_MAX} ms.`, {
           position: query.after.toString(),

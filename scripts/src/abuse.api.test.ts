@@ -21,6 +21,8 @@ const connectionString = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@1
 const schema = `test_abuse_${randomBytes(4).toString('hex')}`;
 /** Fuzz cases over all operations of the OpenAPI document (issue 8 asks for at least 10,000). */
 const FUZZ_CASES_TOTAL = 10_000;
+/** No single fuzzed request may take longer (a stuck handler is a defect, reported with its case). */
+const FUZZ_REQUEST_TIMEOUT_MS = 15_000;
 const GENEROUS = 1_000_000;
 const STACK_TRACE = /\n\s+at |node_modules|\/src\/[a-z-]+\.ts|ECONNREFUSED|syntax error at or near/;
 
@@ -236,7 +238,9 @@ describe(`property-based fuzzing of every operation in the OpenAPI document (${F
       Object.keys(item)
         .filter((method): method is Operation['method'] => ['get', 'post', 'put', 'delete', 'patch'].includes(method))
         .map((method) => ({ method, path: route })),
-    );
+    )
+      // The event stream never ends by design; it has its own test above.
+      .filter((operation) => operation.path !== '/api/stream');
     expect(operations.length).toBeGreaterThan(30);
 
     const nasty = fc.oneof(
@@ -264,7 +268,8 @@ describe(`property-based fuzzing of every operation in the OpenAPI document (${F
       fc.asyncProperty(caseArbitrary, async (fuzz) => {
         let index = 0;
         const url = fuzz.operation.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(fuzz.pathValues[index++] ?? 'x') || 'x');
-        let call = request(server)[fuzz.operation.method](url).query(fuzz.query);
+        // A hanging answer fails the case instead of stalling the run.
+        let call = request(server)[fuzz.operation.method](url).query(fuzz.query).timeout(FUZZ_REQUEST_TIMEOUT_MS);
         if (fuzz.auth === 'garbage') call = call.set('Authorization', 'Bearer garbage.token.here');
         else if (fuzz.auth !== null) call = call.set('Authorization', `Bearer ${tokens[fuzz.auth] as string}`);
         if (fuzz.idempotencyKey !== undefined) call = call.set('Idempotency-Key', fuzz.idempotencyKey.replace(/[^\x20-\x7e]/g, '') || 'k');

@@ -133,9 +133,16 @@ describe('query API: cross-cutting behaviour', () => {
     expect(response.body.items.map((item: { transactionId: string }) => item.transactionId)).toEqual(['ryw']);
   });
 
-  it('?after= beyond what the read models reach answers 503 PROJECTION_BEHIND after 5 s', async () => {
-    const response = await get(`/api/query/ledger?after=${(await bed.headPosition()) + 1n}`).expect(503);
+  it('?after= a position in the log that the read models have not applied answers 503 PROJECTION_BEHIND after 5 s', async () => {
+    await post(bed.store, [{ companyId: 'behind', transactionId: 'not-projected', voucherNumber: 1, postingDate: '2026-04-01', lines: [['1200', 'debit', '100'], ['8400', 'credit', '100']] }]);
+    const response = await get(`/api/query/ledger?after=${await bed.headPosition()}`).expect(503);
     expect(response.body.code).toBe('PROJECTION_BEHIND');
+    await bed.project();
+  });
+
+  it('?after= beyond the end of the log is 400 POSITION_NOT_IN_LOG at once', async () => {
+    const response = await get(`/api/query/ledger?after=${(await bed.headPosition()) + 1n}`).expect(400);
+    expect(response.body.code).toBe('POSITION_NOT_IN_LOG');
   });
 
   it('trial balance as of a date, as known at an instant (bi-temporal)', async () => {
