@@ -8,3 +8,4 @@ export { migrateSchema, assertSchemaName, type SchemaMigration } from './postgre
 export * from './file-store';
 export * from './backup';
 export * from './kafka';
+export * from './privacy';

@@ -17,3 +17,4 @@ export * from './search';
 export * from './registry';
 export * from './workflows/workflows';
 export * from './runtime/kafka-source';
+export * from './runtime/personal-data';

@@ -4,7 +4,9 @@ import { Command } from 'commander';
 import * as backup from './commands/backup';
 import * as exportLog from './commands/export-log';
 import * as interchangeExport from './commands/export';
+import * as gdpr from './commands/gdpr';
 import * as importSaft from './commands/import-saft';
+import * as keys from './commands/keys';
 import * as projections from './commands/projections';
 import * as relay from './commands/relay';
 import * as seed from './commands/seed';
@@ -17,7 +19,7 @@ export interface CommandModule {
 }
 
 /** Every command of the CLI, in the order `--help` lists them. Add new command modules here. */
-const commands: readonly CommandModule[] = [start, seed, verify, exportLog, interchangeExport, importSaft, projections, backup, relay];
+const commands: readonly CommandModule[] = [start, seed, verify, exportLog, interchangeExport, importSaft, projections, backup, keys, gdpr, relay];
 
 /** The version of @neuroerp/scripts (this file runs from src/ under jest and from dist/ otherwise; both sit next to package.json's folder). */
 function version(): string {

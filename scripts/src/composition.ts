@@ -35,6 +35,7 @@ import { EscalationScheduler } from './escalation-scheduler';
 import { PostgresLeaderLock } from './leader-lock';
 import { PROCESS_MANAGER_RESTART_DELAY_MS, ProcessManagerSupervisor } from './process-manager-supervisor';
 import { createProjectionsRouter, ProjectionService } from './projections';
+import { openPrivacy } from './privacy';
 import { createServerApp } from './server';
 import { serveUi } from './ui-static';
 
@@ -96,20 +97,24 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
   onShutdown('close the event store', () => eventStore.close());
   // Demo ledger data only on a brand-new store (checked before anything else writes to it).
   const seedDemoLedger = options.seedDemoDataIfEmpty && (await eventStore.readAll({ fromPosition: 'start', maxCount: 1 })).length === 0;
+  // Personal data is encrypted per data subject before it reaches the store (crypto-shredding: `neuroerp gdpr forget`).
+  const privacy = await openPrivacy(config, connectionString);
+  onShutdown('close the data-key store', () => privacy.close());
+  const personalStore = privacy.protect(eventStore);
   const idempotencyStore = await PostgresIdempotencyStore.connect({ connectionString, schema: config.EVENT_STORE_SCHEMA });
   onShutdown('close the idempotency-key store', () => idempotencyStore.close());
   // Closing a period seals it: Ed25519 over the chain head, a Merkle root and the closing balances (docs/adr/0006).
   const sealKey = await loadSealKey({ privateKeyPem: config.SEAL_PRIVATE_KEY_PEM, keysDir: path.join(config.DATA_DIR, 'keys') });
   logger.info({ kid: sealKey.key.kid, source: sealKey.source, file: sealKey.file }, 'period-seal signing key ready');
-  const ledgerHandler = createLedgerCommandHandler(eventStore);
+  const ledgerHandler = createLedgerCommandHandler(personalStore);
   const ledgerCommands = new LedgerCommands(ledgerHandler, {
     sealer: new PeriodSealer({ handler: ledgerHandler, store: eventStore, key: sealKey.key, readHead: () => eventStore.readHead() }),
   });
   const fileStore = await openFileStore(config);
   onShutdown('close the attachment store', () => fileStore.close());
   logger.info({ fileStore: fileStore.description }, 'attachment store ready');
-  const documentCommands = new DocumentCommands(createDocumentsCommandHandler(eventStore), fileStore);
-  const workflowCommands = new WorkflowCommands(createWorkflowsCommandHandler(eventStore));
+  const documentCommands = new DocumentCommands(createDocumentsCommandHandler(personalStore), fileStore);
+  const workflowCommands = new WorkflowCommands(createWorkflowsCommandHandler(personalStore));
   // The default definitions, published once (publishing the same steps again appends nothing).
   for (const definition of workflows.DEFAULT_WORKFLOW_DEFINITIONS) {
     await workflowCommands.publishDefinition({ actor: SYSTEM_ACTOR, correlationId: `startup-${definition.key}`, requestId: null }, definition);
@@ -120,7 +125,7 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
   const redis = config.REDIS_URL === undefined ? null : createRedisClient(config.REDIS_URL);
   if (redis) onShutdown('close the Redis connection', async () => void (await redis.quit()));
   const identity = createIdentityModule({
-    eventStore,
+    eventStore: personalStore,
     signingKey: signing.key,
     issuer: config.JWT_ISSUER,
     accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
@@ -142,6 +147,7 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
     connectionString,
     eventStoreSchema: config.EVENT_STORE_SCHEMA,
     store: eventStore,
+    reveal: (events) => privacy.cipher.reveal(events),
     logger,
     ...(config.PROJECTION_SOURCE === 'kafka' && config.KAFKA_BROKERS !== undefined
       ? { kafka: { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, topicPrefix: config.KAFKA_TOPIC_PREFIX } }
@@ -154,7 +160,7 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
   const processManagerStore = await PostgresProcessManagerStore.connect({ connectionString, schema: config.EVENT_STORE_SCHEMA });
   onShutdown('close the process-manager store', () => processManagerStore.close());
   const processManagers = new ProcessManagerSupervisor(
-    () => createProcessManagerRuntime({ store: eventStore, persistence: processManagerStore, workflows: workflowEngineStarter(eventStore) }),
+    () => createProcessManagerRuntime({ store: personalStore, persistence: processManagerStore, workflows: workflowEngineStarter(personalStore) }),
     logger.child({ component: 'process-managers' }),
     PROCESS_MANAGER_RESTART_DELAY_MS,
     new PostgresLeaderLock(connectionString, `${config.EVENT_STORE_SCHEMA}.process-managers`),
@@ -169,7 +175,7 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
   }
 
   if (seedDemoLedger && serves('command-api')) {
-    const summary = await seedDemoData({ store: eventStore, ledger: ledgerCommands, documents: documentCommands, workflows: workflowCommands, users: identity.service.directory });
+    const summary = await seedDemoData({ store: personalStore, ledger: ledgerCommands, documents: documentCommands, workflows: workflowCommands, users: identity.service.directory });
     logger.info(summary, 'demo data seeded into the new embedded store');
   }
 

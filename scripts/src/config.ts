@@ -118,6 +118,12 @@ const serverConfigObject = z.object({
       'AES-256-GCM key of backups, 32 bytes in base64 (openssl rand -base64 32). ' +
         'Default: unset, which generates one on the first backup and keeps it in DATA_DIR/keys/backup.key (mode 0600); store a copy away from the data.',
     ),
+  PRIVACY_MASTER_KEYS: z
+    .preprocess(unsetIfEmpty, z.string().min(1).optional())
+    .describe(
+      'Master keys that wrap the per-subject data keys of personal data (AES-256-GCM), as JSON: [{"version":1,"key":"<openssl rand -base64 32>","createdAt":"<ISO time>"}]; the highest version wraps new keys, keep older ones until `neuroerp keys rotate` re-wrapped their data keys. ' +
+        'Default: unset, which generates version 1 on the first start and keeps the ring in DATA_DIR/keys/privacy-master-keys.json (mode 0600); `keys rotate` adds versions there.',
+    ),
   OTEL_EXPORTER_OTLP_ENDPOINT: z
     .preprocess(unsetIfEmpty, z.string().url('must be a URL such as http://jaeger:4318').refine((url) => /^https?:\/\//.test(url), 'must start with http:// or https://').optional())
     .describe(

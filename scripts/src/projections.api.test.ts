@@ -42,7 +42,11 @@ describe('GET /api/projections with continuous runners', () => {
   beforeAll(async () => {
     store = await PostgresEventStore.connect({ connectionString, schema, subscriptionPollMs: 100 });
     await store.appendToStream('ledger.fiscal_year-api-2026', [posting(1), posting(2)], { expectedVersion: 'no_stream' });
-    service = await ProjectionService.open({ connectionString, eventStoreSchema: schema, store, logger: silent });
+    // Only ledger events here: a read model holding personal data never gets to reveal anything.
+    const reveal = async (): Promise<never> => {
+      throw new Error('this test appends no personal data');
+    };
+    service = await ProjectionService.open({ connectionString, eventStoreSchema: schema, store, reveal, logger: silent });
     service.startRunners();
     app = createServerApp({ eventStore: store, logger: silent, version: '0.0.0-test', authenticate: testAuthenticate, projections: { router: createProjectionsRouter(service), metrics: service.metrics.registry } });
   });

@@ -18,6 +18,8 @@ import {
   type Knex,
   type Projection,
   type ProjectionStatus,
+  revealingPersonalData,
+  type RevealPersonalData,
   type RunnerState,
 } from '@neuroerp/projections';
 
@@ -29,16 +31,12 @@ export function projectionControlSchema(eventStoreSchema: string): string {
   return `${eventStoreSchema}_rm`;
 }
 
-export function projectionByName(name: string): Projection {
-  const projection = allProjections.find((candidate) => candidate.name === name);
-  if (projection === undefined) throw new UsageError(`unknown projection ${name}; known: ${allProjections.map((known) => known.name).join(', ')}`);
-  return projection;
-}
-
 export interface ProjectionServiceOptions {
   connectionString: string;
   eventStoreSchema: string;
   store: PostgresEventStore;
+  /** Decrypts personal data for the read models that hold it (see `revealingPersonalData`); required, so that no read model ever gets ciphertext. */
+  reveal: RevealPersonalData;
   logger?: Logger;
   projections?: readonly Projection[];
   /**
@@ -67,7 +65,7 @@ export class ProjectionService {
   ) {
     this.db = db;
     this.controlSchema = projectionControlSchema(options.eventStoreSchema);
-    this.projections = options.projections ?? allProjections;
+    this.projections = (options.projections ?? allProjections).map((projection) => revealingPersonalData(projection, options.reveal));
     this.kafka = options.kafka === undefined ? null : new KafkaClients({ brokers: options.kafka.brokers, clientId: options.kafka.clientId });
     if (this.projections.length + 2 > PROJECTION_POOL_SIZE_MAX) throw new Error('PROJECTION_POOL_SIZE_MAX is too small for the runners');
   }
@@ -77,6 +75,13 @@ export class ProjectionService {
     if (options.kafka !== undefined) await migrateKafkaProjectionSource(options.connectionString, projectionControlSchema(options.eventStoreSchema));
     const db = openReadModelDatabase(options.connectionString, PROJECTION_POOL_SIZE_MAX);
     return new ProjectionService(options, db);
+  }
+
+  /** The projection of this service by name (revealing personal data), or a UsageError listing the known ones. */
+  projection(name: string): Projection {
+    const projection = this.projections.find((candidate) => candidate.name === name);
+    if (projection === undefined) throw new UsageError(`unknown projection ${name}; known: ${this.projections.map((known) => known.name).join(', ')}`);
+    return projection;
   }
 
   headPosition = async (): Promise<bigint> => (await this.options.store.readHead()).position;
@@ -124,8 +129,7 @@ export class ProjectionService {
    * projection at a time: asking again while one runs returns the running one.
    */
   startRebuild(name: string): RebuildProgress {
-    const projection = this.projections.find((candidate) => candidate.name === name);
-    if (projection === undefined) throw new UsageError(`unknown projection ${name}`);
+    const projection = this.projection(name);
     const running = this.rebuilds.get(name);
     if (running?.state === 'running') return running;
     const progress: RebuildProgress = { name, state: 'running', position: '0', head: '0', startedAt: new Date().toISOString(), finishedAt: null, switched: null, error: null };

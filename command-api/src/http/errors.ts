@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { ZodIssue } from 'zod';
 import { documents, isDomainError, LEDGER_ERROR_CODES, type LedgerErrorCode } from '@neuroerp/domains';
-import { EventStoreError } from '@neuroerp/infra';
+import { EventStoreError, PrivacyError } from '@neuroerp/infra';
 import { problem, sendProblem, type ProblemDetails } from '../app';
 import { ConcurrencyConflictError } from '../command-handling';
 
@@ -191,6 +191,8 @@ export function problemFromError(error: unknown): { problem: ProblemDetails; hea
     }
     if (error.code === 'EVENT_TOO_LARGE') return plain(problem(413, 'EVENT_TOO_LARGE', error.message));
   }
+  // Personal data of an erased subject is never recorded again (crypto-shredding); 410: the subject is gone for good.
+  if (error instanceof PrivacyError && error.code === 'SUBJECT_FORGOTTEN') return plain(problem(410, 'SUBJECT_FORGOTTEN', error.message));
   if (isConnectionFailure(error)) {
     return { problem: problem(503, 'STORE_UNAVAILABLE', 'The database is not reachable; retry later.'), headers: { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) } };
   }

@@ -15,6 +15,8 @@ const CONTEXT_BY_TYPE_PREFIX: Readonly<Record<string, KafkaContext>> = {
   workflows: 'workflows',
   workflow: 'workflows',
   identity: 'identity',
+  // Erasure records (privacy.subject_forgotten) concern persons: they travel with the identity context.
+  privacy: 'identity',
 };
 
 /** Names of the headers every relayed message carries. */

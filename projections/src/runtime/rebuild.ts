@@ -179,3 +179,15 @@ async function dropTableSet(db: Knex, controlSchema: string, tableSet: TableSet)
     await tx.raw(`delete from "${controlSchema}".projection_checkpoints where name = ? and version = ? and build = ?`, [tableSet.name, tableSet.version, tableSet.build]);
   });
 }
+
+/**
+ * Drops a table set that is no longer active, such as the one a rebuild replaced (after
+ * `gdpr forget` it still holds the forgotten plaintext). Refuses the active table set.
+ */
+export async function dropInactiveTableSet(db: Knex, controlSchema: string, tableSet: TableSet): Promise<void> {
+  const active = await readActiveTableSet(db, controlSchema, tableSet.name);
+  if (active !== null && active.version === tableSet.version && active.build === tableSet.build) {
+    throw new Error(`${tableSet.schema} is the active table set of ${tableSet.name}; only replaced ones can be dropped`);
+  }
+  await dropTableSet(db, controlSchema, tableSet);
+}

@@ -4,7 +4,8 @@ import { dropReplay, listDeadLetters, listReplays, rebuildProjection, reconcileT
 import { UsageError } from '../cli-errors';
 import { loadServerConfig, serverConfigHelp } from '../config';
 import { openEventStore } from '../event-store-connection';
-import { projectionByName, ProjectionService } from '../projections';
+import { openPrivacy } from '../privacy';
+import { ProjectionService } from '../projections';
 
 /** Exit code when a rebuild's verification found differences and the switch was refused (1 stays for failures to run at all). */
 export const VERIFY_DIFFERENT_EXIT_CODE = 4;
@@ -97,11 +98,16 @@ async function withService(run: (service: ProjectionService) => Promise<void>): 
   const config = loadServerConfig();
   const opened = await openEventStore(config);
   try {
-    const service = await ProjectionService.open({ connectionString: opened.connectionString, eventStoreSchema: config.EVENT_STORE_SCHEMA, store: opened.store });
+    const privacy = await openPrivacy(config, opened.connectionString);
     try {
-      await run(service);
+      const service = await ProjectionService.open({ connectionString: opened.connectionString, eventStoreSchema: config.EVENT_STORE_SCHEMA, store: opened.store, reveal: (events) => privacy.cipher.reveal(events) });
+      try {
+        await run(service);
+      } finally {
+        await service.close();
+      }
     } finally {
-      await service.close();
+      await privacy.close();
     }
   } finally {
     await opened.close();
@@ -126,7 +132,7 @@ async function status(service: ProjectionService, options: { json?: boolean }): 
 }
 
 async function rebuild(service: ProjectionService, name: string, options: RebuildCliOptions): Promise<void> {
-  const projection = projectionByName(name);
+  const projection = service.projection(name);
   const showProgress = options.progress && !options.json && process.stderr.isTTY === true;
   const bar = new SingleBar({ format: `rebuilding ${name} |{bar}| {value}/{total} events | {eps} events/s | ETA {eta}s`, stream: process.stderr }, Presets.shades_classic);
   const startedAt = performance.now();
@@ -178,7 +184,7 @@ function describeRebuild(result: RebuildResult): string {
 async function listLetters(service: ProjectionService, options: { name?: string; all?: boolean; limit: string; json?: boolean }): Promise<void> {
   const limit = Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > DEAD_LETTERS_LISTED_MAX) throw new UsageError(`--limit must be 1..${DEAD_LETTERS_LISTED_MAX}`);
-  if (options.name !== undefined) projectionByName(options.name);
+  if (options.name !== undefined) service.projection(options.name);
   const letters = await listDeadLetters(service.db, service.controlSchema, { name: options.name, includeResolved: options.all, limit });
   if (options.json) {
     process.stdout.write(json({ deadLetters: letters }));
@@ -221,7 +227,7 @@ async function reconcile(service: ProjectionService, options: { asOf: string; js
 }
 
 async function replay(service: ProjectionService, name: string, options: { untilPosition?: string; until?: string; into: string }): Promise<void> {
-  const projection = projectionByName(name);
+  const projection = service.projection(name);
   if ((options.untilPosition === undefined) === (options.until === undefined)) throw new UsageError('give exactly one of --until-position and --until');
   if (options.untilPosition !== undefined && !/^[0-9]{1,19}$/.test(options.untilPosition)) throw new UsageError('--until-position must be a non-negative integer');
   const info = await replayProjection({

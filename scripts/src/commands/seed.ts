@@ -13,6 +13,7 @@ import { loadServerConfig, serverConfigHelp } from '../config';
 import { DEMO_COMPANY_ID, DEMO_MONTHS, seedDemoData, type SeedSummary } from '../demo-data';
 import { openEventStore } from '../event-store-connection';
 import { openFileStore } from '../file-store';
+import { openPrivacy } from '../privacy';
 
 export function register(program: Command): void {
   program
@@ -31,7 +32,12 @@ export function register(program: Command): void {
 async function seed(options: { progress: boolean }): Promise<void> {
   const config = loadServerConfig();
   const opened = await openEventStore(config);
+  const privacy = await openPrivacy(config, opened.connectionString).catch(async (error: unknown) => {
+    await opened.close();
+    throw error;
+  });
   const files = await openFileStore(config).catch(async (error: unknown) => {
+    await privacy.close();
     await opened.close();
     throw error;
   });
@@ -39,7 +45,8 @@ async function seed(options: { progress: boolean }): Promise<void> {
     const showProgress = options.progress && process.stderr.isTTY === true;
     const bar = new SingleBar({ format: 'seeding |{bar}| {value}/{total} steps', stream: process.stderr }, Presets.shades_classic);
     let started = false;
-    const store = opened.store;
+    // Users and documents carry personal data: encrypted per subject on the way in.
+    const store = privacy.protect(opened.store);
     const dependencies = {
       store,
       ledger: new LedgerCommands(createLedgerCommandHandler(store)),
@@ -61,6 +68,7 @@ async function seed(options: { progress: boolean }): Promise<void> {
     process.stdout.write(`${describeSummary(summary)} (${opened.location})\n`);
   } finally {
     await files.close();
+    await privacy.close();
     await opened.close();
   }
 }
