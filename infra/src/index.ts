@@ -9,3 +9,4 @@ export * from './file-store';
 export * from './backup';
 export * from './kafka';
 export * from './privacy';
+export * from './s3';

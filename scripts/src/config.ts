@@ -112,6 +112,15 @@ const serverConfigObject = z.object({
   BACKUP_DIR: z
     .preprocess(unsetIfEmpty, z.string().min(1).optional())
     .describe('Folder of `neuroerp backup` and `restore` (one sub-folder per backup). Default: DATA_DIR/backups; keep backups on another disk in production.'),
+  BACKUP_S3_BUCKET: z
+    .preprocess(unsetIfEmpty, z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3..63 lower-case letters, digits, dots, hyphens)').optional())
+    .describe(
+      'S3 bucket of `neuroerp backup` and `restore` instead of a folder (object <BACKUP_S3_PREFIX><id>/...); reached with S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_FORCE_PATH_STYLE. ' +
+        'Excludes BACKUP_DIR. Default: unset, backups in a folder.',
+    ),
+  BACKUP_S3_PREFIX: z
+    .preprocess(unsetIfEmpty, z.string().regex(/^[A-Za-z0-9!_.*'()/-]{1,200}$/, 'must be 1..200 characters of an S3 key (letters, digits, / and !_.*\'()-)').default('backups/'))
+    .describe('Key prefix of the backups in BACKUP_S3_BUCKET; a trailing / is added when missing. Default backups/.'),
   BACKUP_KEY: z
     .preprocess(unsetIfEmpty, z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64 (openssl rand -base64 32)').optional())
     .describe(
@@ -171,8 +180,11 @@ export const serverConfigSchema = serverConfigObject.superRefine((config, contex
   if (config.DATABASE_URL === undefined && config.PORT === config.EMBEDDED_PG_PORT) {
     context.addIssue({ code: z.ZodIssueCode.custom, path: ['EMBEDDED_PG_PORT'], message: 'must differ from PORT' });
   }
-  if (config.S3_BUCKET === undefined && (config.S3_ENDPOINT !== undefined || config.S3_ACCESS_KEY_ID !== undefined || config.S3_SECRET_ACCESS_KEY !== undefined)) {
-    context.addIssue({ code: z.ZodIssueCode.custom, path: ['S3_BUCKET'], message: 'is required when S3_ENDPOINT or S3 credentials are set' });
+  if (config.S3_BUCKET === undefined && config.BACKUP_S3_BUCKET === undefined && (config.S3_ENDPOINT !== undefined || config.S3_ACCESS_KEY_ID !== undefined || config.S3_SECRET_ACCESS_KEY !== undefined)) {
+    context.addIssue({ code: z.ZodIssueCode.custom, path: ['S3_BUCKET'], message: 'is required when S3_ENDPOINT or S3 credentials are set (or BACKUP_S3_BUCKET)' });
+  }
+  if (config.BACKUP_S3_BUCKET !== undefined && config.BACKUP_DIR !== undefined) {
+    context.addIssue({ code: z.ZodIssueCode.custom, path: ['BACKUP_S3_BUCKET'], message: 'set either BACKUP_DIR (a folder) or BACKUP_S3_BUCKET (a bucket), not both' });
   }
   if ((config.S3_ACCESS_KEY_ID === undefined) !== (config.S3_SECRET_ACCESS_KEY === undefined)) {
     context.addIssue({ code: z.ZodIssueCode.custom, path: ['S3_SECRET_ACCESS_KEY'], message: 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are set together' });

@@ -1,11 +1,10 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { RecordedEvent } from '@neuroerp/schemas';
 import { ChainVerifier, GENESIS_HASH } from '../event-store/hash-chain';
 import type { EventStore } from '../event-store/port';
 import { assertBackupKey, backupKeyId, decodeChunk, encodeChunk, sha256Hex } from './chunk-codec';
 import { BackupError } from './errors';
-import { backupIdAt, listBackups, MANIFEST_FILE, sealManifest, type BackupManifest } from './manifest';
+import { backupIdAt, backupTargetOf, listBackups, sealManifest, type BackupManifest } from './manifest';
+import { UNFINISHED_AGE_MIN_MS, type BackupTarget } from './target';
 
 /** Events per chunk file (about 1–5 MB compressed for ledger events). */
 export const CHUNK_EVENTS_MAX = 10_000;
@@ -29,8 +28,8 @@ export interface Progress {
 
 export interface CreateBackupOptions {
   source: BackupSource;
-  /** The folder holding all backups; each backup is a sub-folder named by its id. */
-  root: string;
+  /** Where backups are kept: a BackupTarget (a folder, an S3 bucket), or a folder path. */
+  root: BackupTarget | string;
   kind: BackupManifest['kind'];
   key: Buffer;
   now: Date;
@@ -42,15 +41,17 @@ export interface CreateBackupOptions {
  * Writes the event log (full) or what was appended since the newest backup (incremental)
  * as encrypted chunks plus an authenticated manifest. The chain is verified while reading,
  * so a backup of a tampered log fails instead of preserving the damage. The backup is
- * written into `<id>.partial` and renamed when complete: a crash leaves no half backup.
+ * published (its manifest written last) only when complete: a crash leaves an unfinished
+ * backup that nothing reads and prune deletes, never a half one.
  */
 export async function createBackup(options: CreateBackupOptions): Promise<BackupManifest> {
   assertBackupKey(options.key);
+  const target = backupTargetOf(options.root);
   const chunkEventsMax = options.chunkEventsMax ?? CHUNK_EVENTS_MAX;
   let basedOn: BackupManifest | null = null;
   if (options.kind === 'incremental') {
-    basedOn = newest(await listBackups(options.key, options.root));
-    if (basedOn === null) throw new BackupError('BACKUP_NOT_FOUND', `${options.root} holds no backup to continue; make a full backup first.`);
+    basedOn = newest(await listBackups(options.key, target));
+    if (basedOn === null) throw new BackupError('BACKUP_NOT_FOUND', `${target.description} holds no backup to continue; make a full backup first.`);
   }
   const after = basedOn === null ? { position: 0n, hash: GENESIS_HASH } : { position: BigInt(basedOn.head.position), hash: basedOn.head.hash };
   const head = await options.source.readHead();
@@ -59,10 +60,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
   }
 
   const backupId = backupIdAt(options.now, options.kind);
-  const finalDir = path.join(options.root, backupId);
-  const partialDir = `${finalDir}.partial`;
-  await rm(partialDir, { recursive: true, force: true });
-  await mkdir(partialDir, { recursive: true });
+  await target.begin(backupId);
 
   const total = Number(head.position - after.position);
   const verifier = new ChainVerifier(after);
@@ -76,13 +74,13 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     if (events.length === 0) break;
     for (const event of events) {
       if (!verifier.check(event)) {
-        await rm(partialDir, { recursive: true, force: true });
+        await target.delete(backupId);
         throw new BackupError('BACKUP_CHAIN_BROKEN', `The log's hash chain breaks at position ${event.globalPosition}; run \`neuroerp verify\`. Nothing was written.`);
       }
     }
     const file = `chunk-${String(chunks.length + 1).padStart(6, '0')}.bin`;
     const bytes = encodeChunk(options.key, events, `${backupId}/${file}`);
-    await writeFile(path.join(partialDir, file), bytes);
+    await target.put(backupId, file, bytes);
     const first = events[0] as RecordedEvent;
     const last = events[events.length - 1] as RecordedEvent;
     chunks.push({ file, firstPosition: first.globalPosition.toString(), lastPosition: last.globalPosition.toString(), eventCount: events.length, sha256: sha256Hex(bytes) });
@@ -92,7 +90,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
   }
   const verified = verifier.result();
   if (fromPosition !== head.position || (head.position > after.position && verified.headHash !== head.hash)) {
-    await rm(partialDir, { recursive: true, force: true });
+    await target.delete(backupId);
     throw new BackupError('BACKUP_CHAIN_BROKEN', `The log read ended at ${fromPosition} with hash ${verified.headHash}, but its head is ${head.position} with hash ${head.hash}.`);
   }
 
@@ -108,13 +106,13 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     keyId: backupKeyId(options.key),
     chunks,
   };
-  await writeFile(path.join(partialDir, MANIFEST_FILE), sealManifest(options.key, manifest));
-  await rename(partialDir, finalDir);
+  await target.publish(backupId, sealManifest(options.key, manifest));
   return manifest;
 }
 
 export interface RestoreOptions {
-  root: string;
+  /** Where backups are kept: a BackupTarget, or a folder path. */
+  root: BackupTarget | string;
   key: Buffer;
   target: RestoreTarget;
   onProgress?: Progress;
@@ -134,7 +132,8 @@ export interface RestoreResult {
  */
 export async function restoreBackups(options: RestoreOptions): Promise<RestoreResult> {
   assertBackupKey(options.key);
-  const chain = restoreChain(await listBackups(options.key, options.root), options.root);
+  const source = backupTargetOf(options.root);
+  const chain = restoreChain(await listBackups(options.key, source), source.description);
   const targetHead = await options.target.readHead();
   if (targetHead.position !== 0n) {
     throw new BackupError('RESTORE_TARGET_NOT_EMPTY', `The target store already holds ${targetHead.position} events; restore only into an empty store.`);
@@ -149,7 +148,7 @@ export async function restoreBackups(options: RestoreOptions): Promise<RestoreRe
     }
     for (const chunk of manifest.chunks) {
       const name = `${manifest.backupId}/${chunk.file}`;
-      const bytes = await readFile(path.join(options.root, manifest.backupId, chunk.file)).catch(() => null);
+      const bytes = await source.get(manifest.backupId, chunk.file);
       if (bytes === null) throw new BackupError('BACKUP_CHUNK_CORRUPT', `${name} is missing.`);
       if (sha256Hex(bytes) !== chunk.sha256) throw new BackupError('BACKUP_CHUNK_CORRUPT', `${name} does not match its checksum in the manifest.`);
       const events = decodeChunk(options.key, bytes, name);
@@ -168,15 +167,15 @@ export async function restoreBackups(options: RestoreOptions): Promise<RestoreRe
 }
 
 /** The newest backup and the ones it builds on, oldest (the full backup) first. */
-function restoreChain(manifests: readonly BackupManifest[], root: string): BackupManifest[] {
+function restoreChain(manifests: readonly BackupManifest[], where: string): BackupManifest[] {
   const latest = newest(manifests);
-  if (latest === null) throw new BackupError('BACKUP_NOT_FOUND', `${root} holds no backup.`);
+  if (latest === null) throw new BackupError('BACKUP_NOT_FOUND', `${where} holds no backup.`);
   const byId = new Map(manifests.map((manifest) => [manifest.backupId, manifest]));
   const chain: BackupManifest[] = [];
   for (let current: BackupManifest | undefined = latest; current !== undefined; current = current.basedOn === null ? undefined : byId.get(current.basedOn)) {
     chain.unshift(current);
     if (current.basedOn !== null && !byId.has(current.basedOn)) {
-      throw new BackupError('BACKUP_CHAIN_BROKEN', `${current.backupId} continues ${current.basedOn}, which is not in ${root}.`);
+      throw new BackupError('BACKUP_CHAIN_BROKEN', `${current.backupId} continues ${current.basedOn}, which is not in ${where}.`);
     }
   }
   return chain;
@@ -190,7 +189,8 @@ function newest(manifests: readonly BackupManifest[]): BackupManifest | null {
 }
 
 export interface PruneOptions {
-  root: string;
+  /** Where backups are kept: a BackupTarget, or a folder path. */
+  root: BackupTarget | string;
   key: Buffer;
   now: Date;
   fullRetentionDays?: number;
@@ -201,13 +201,19 @@ export interface PruneOptions {
  * Applies the retention policy: incrementals older than 7 days and full backups older than
  * 30 days are deleted, except the newest full backup and everything the newest chain needs
  * (a restore must always remain possible); incrementals whose base is gone are deleted too.
+ * Unfinished backups (no manifest) whose last write is more than a day old are what a
+ * crashed run left behind and are deleted as well (`discarded`); younger ones may still be
+ * being written and stay.
  */
-export async function pruneBackups(options: PruneOptions): Promise<{ deleted: string[]; kept: string[] }> {
-  const manifests = await listBackups(options.key, options.root);
-  if (manifests.length === 0) return { deleted: [], kept: [] };
+export async function pruneBackups(options: PruneOptions): Promise<{ deleted: string[]; kept: string[]; discarded: string[] }> {
+  const target = backupTargetOf(options.root);
+  const discarded = await target.listUnfinished(new Date(options.now.getTime() - UNFINISHED_AGE_MIN_MS));
+  for (const id of discarded) await target.delete(id);
+  const manifests = await listBackups(options.key, target);
+  if (manifests.length === 0) return { deleted: [], kept: [], discarded };
   const fullCutoff = options.now.getTime() - (options.fullRetentionDays ?? FULL_RETENTION_DAYS) * DAY_MS;
   const incrementalCutoff = options.now.getTime() - (options.incrementalRetentionDays ?? INCREMENTAL_RETENTION_DAYS) * DAY_MS;
-  const protectedIds = new Set(restoreChain(manifests, options.root).map((manifest) => manifest.backupId));
+  const protectedIds = new Set(restoreChain(manifests, target.description).map((manifest) => manifest.backupId));
   const keep = new Set<string>();
   for (const manifest of manifests) {
     const createdMs = Date.parse(manifest.createdAt);
@@ -219,6 +225,6 @@ export async function pruneBackups(options: PruneOptions): Promise<{ deleted: st
     if (manifest.basedOn !== null && !keep.has(manifest.basedOn)) keep.delete(manifest.backupId);
   }
   const deleted = manifests.filter((manifest) => !keep.has(manifest.backupId)).map((manifest) => manifest.backupId);
-  for (const id of deleted) await rm(path.join(options.root, id), { recursive: true, force: true });
-  return { deleted, kept: manifests.filter((manifest) => keep.has(manifest.backupId)).map((manifest) => manifest.backupId) };
+  for (const id of deleted) await target.delete(id);
+  return { deleted, kept: manifests.filter((manifest) => keep.has(manifest.backupId)).map((manifest) => manifest.backupId), discarded };
 }

@@ -7,6 +7,15 @@ export type BackupErrorCode =
   | 'BACKUP_CHUNK_CORRUPT'
   | 'BACKUP_CHAIN_BROKEN'
   | 'BACKUP_NOTHING_NEW'
+  | 'BACKUP_ALREADY_EXISTS'
+  /** The bucket (or endpoint path) of the backup target does not exist. */
+  | 'BACKUP_TARGET_NOT_FOUND'
+  /** The target refused the credentials, or there are none. */
+  | 'BACKUP_TARGET_ACCESS_DENIED'
+  /** The target's server does not answer. */
+  | 'BACKUP_TARGET_UNREACHABLE'
+  /** The target answered with an error other than the above (after the SDK's retries). */
+  | 'BACKUP_TARGET_FAILED'
   | 'RESTORE_TARGET_NOT_EMPTY';
 
 export class BackupError extends Error {

@@ -2,3 +2,5 @@ export * from './backup';
 export { BACKUP_KEY_BYTES, backupKeyId } from './chunk-codec';
 export * from './errors';
 export { listBackups, type BackupManifest } from './manifest';
+export { DirectoryBackupTarget, MANIFEST_FILE, type BackupTarget } from './target';
+export { S3BackupTarget, type S3BackupTargetOptions } from './s3-target';

@@ -1,11 +1,10 @@
-import { readFile, readdir } from 'node:fs/promises';
-import path from 'node:path';
 import canonicalize from 'canonicalize';
 import { z } from 'zod';
 import { backupKeyId, manifestMac } from './chunk-codec';
 import { BackupError } from './errors';
+import { BACKUP_ID_PATTERN, DirectoryBackupTarget, MANIFEST_FILE, type BackupTarget } from './target';
 
-export const MANIFEST_FILE = 'manifest.json';
+export { MANIFEST_FILE } from './target';
 export const BACKUP_FORMAT = 'neuroerp-backup/1';
 
 const positionSchema = z.string().regex(/^[0-9]{1,19}$/);
@@ -13,7 +12,7 @@ const hashSchema = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const manifestSchema = z.object({
   format: z.literal(BACKUP_FORMAT),
-  backupId: z.string().regex(/^[0-9]{8}T[0-9]{6}Z-(full|incremental)$/),
+  backupId: z.string().regex(BACKUP_ID_PATTERN),
   kind: z.enum(['full', 'incremental']),
   createdAt: z.string().datetime(),
   /** The backup this one continues (null for a full backup). */
@@ -41,19 +40,26 @@ export function sealManifest(key: Buffer, manifest: BackupManifest): string {
   return `${JSON.stringify({ ...manifest, mac: manifestMac(key, canonicalize(manifest) ?? '') }, null, 2)}\n`;
 }
 
-/** Reads and authenticates one backup's manifest. */
-export async function readManifest(key: Buffer, backupDir: string): Promise<BackupManifest> {
-  const text = await readFile(path.join(backupDir, MANIFEST_FILE), 'utf8').catch(() => null);
-  if (text === null) throw new BackupError('BACKUP_NOT_FOUND', `${backupDir} has no ${MANIFEST_FILE}.`);
+/** A backup target, or a folder path for a DirectoryBackupTarget (the original form of the API). */
+export function backupTargetOf(where: BackupTarget | string): BackupTarget {
+  return typeof where === 'string' ? new DirectoryBackupTarget(where) : where;
+}
+
+/** Reads and authenticates the manifest of the published backup `backupId`. */
+export async function readManifest(key: Buffer, target: BackupTarget, backupId: string): Promise<BackupManifest> {
+  const where = `${target.description}: ${backupId}/${MANIFEST_FILE}`;
+  const bytes = await target.get(backupId, MANIFEST_FILE);
+  if (bytes === null) throw new BackupError('BACKUP_NOT_FOUND', `${target.description} has no ${backupId}/${MANIFEST_FILE}.`);
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(bytes.toString('utf8'));
   } catch {
-    throw new BackupError('BACKUP_MANIFEST_INVALID', `${path.join(backupDir, MANIFEST_FILE)} is not JSON.`);
+    throw new BackupError('BACKUP_MANIFEST_INVALID', `${where} is not JSON.`);
   }
   const { mac, ...fields } = (raw ?? {}) as { mac?: unknown };
   const parsed = manifestSchema.safeParse(fields);
-  if (!parsed.success) throw new BackupError('BACKUP_MANIFEST_INVALID', `${path.join(backupDir, MANIFEST_FILE)} is not a backup manifest: ${parsed.error.issues[0]?.message ?? ''}`);
+  if (!parsed.success) throw new BackupError('BACKUP_MANIFEST_INVALID', `${where} is not a backup manifest: ${parsed.error.issues[0]?.message ?? ''}`);
+  if (parsed.data.backupId !== backupId) throw new BackupError('BACKUP_MANIFEST_INVALID', `${where} is the manifest of ${parsed.data.backupId}.`);
   if (parsed.data.keyId !== backupKeyId(key)) {
     throw new BackupError('BACKUP_KEY_MISMATCH', `${parsed.data.backupId} was written with key ${parsed.data.keyId}; the configured key is ${backupKeyId(key)}.`);
   }
@@ -63,15 +69,14 @@ export async function readManifest(key: Buffer, backupDir: string): Promise<Back
   return parsed.data;
 }
 
-/** Every complete backup under `root` (folders with a manifest; unfinished `.partial` folders are ignored), oldest first. */
-export async function listBackups(key: Buffer, root: string): Promise<BackupManifest[]> {
-  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
-  const ids = entries
-    .filter((entry) => entry.isDirectory() && manifestSchema.shape.backupId.safeParse(entry.name).success)
-    .map((entry) => entry.name)
-    .sort();
+/**
+ * Every published backup in `where` (a BackupTarget, or a folder), oldest first. Unfinished
+ * backups (no manifest yet: a run in progress or one that crashed) are not listed.
+ */
+export async function listBackups(key: Buffer, where: BackupTarget | string): Promise<BackupManifest[]> {
+  const target = backupTargetOf(where);
   const manifests: BackupManifest[] = [];
-  for (const id of ids) manifests.push(await readManifest(key, path.join(root, id)));
+  for (const id of await target.listPublished()) manifests.push(await readManifest(key, target, id));
   return manifests;
 }
 

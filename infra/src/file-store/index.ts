@@ -1,3 +1,3 @@
 export * from './port';
 export { LocalFileStore } from './local-file-store';
-export { S3FileStore, S3_ATTEMPTS_MAX, type S3FileStoreOptions } from './s3-file-store';
+export { S3FileStore, type S3FileStoreOptions } from './s3-file-store';

@@ -1,22 +1,11 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createS3Client, isS3NotFound, type S3ConnectionOptions } from '../s3/client';
 import { fileKey, sha256Hex, type FileStore, type StoredFile } from './port';
 
-export interface S3FileStoreOptions {
-  bucket: string;
-  region: string;
-  /** An S3-compatible endpoint (MinIO: http://localhost:9000); absent: AWS. */
-  endpoint?: string;
-  /** Both or neither; neither uses the SDK's default credential chain. */
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  /** `bucket` in the path instead of the host name (MinIO needs it). */
-  forcePathStyle?: boolean;
+export interface S3FileStoreOptions extends S3ConnectionOptions {
   /** Object key prefix, e.g. `files/`; default none. */
   prefix?: string;
 }
-
-/** Attempts per S3 request, the SDK's retries with backoff included. */
-export const S3_ATTEMPTS_MAX = 3;
 
 /**
  * A FileStore in an S3-compatible bucket, object key `<prefix><sha[0:2]>/<sha>`. A PUT of an
@@ -29,20 +18,9 @@ export class S3FileStore implements FileStore {
   private readonly prefix: string;
 
   constructor(private readonly options: S3FileStoreOptions) {
-    if ((options.accessKeyId === undefined) !== (options.secretAccessKey === undefined)) {
-      throw new Error('S3 access key id and secret access key go together');
-    }
     this.description = `s3:${options.bucket}`;
     this.prefix = options.prefix ?? '';
-    this.client = new S3Client({
-      region: options.region,
-      ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-      forcePathStyle: options.forcePathStyle ?? false,
-      maxAttempts: S3_ATTEMPTS_MAX,
-      ...(options.accessKeyId !== undefined && options.secretAccessKey !== undefined
-        ? { credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey } }
-        : {}),
-    });
+    this.client = createS3Client(options);
   }
 
   private key(sha256: string): string {
@@ -64,7 +42,7 @@ export class S3FileStore implements FileStore {
       if (answer.Body === undefined) return Buffer.alloc(0);
       return Buffer.from(await answer.Body.transformToByteArray());
     } catch (error) {
-      if (isNotFound(error)) return null;
+      if (isS3NotFound(error)) return null;
       throw error;
     }
   }
@@ -74,7 +52,7 @@ export class S3FileStore implements FileStore {
       await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }));
       return true;
     } catch (error) {
-      if (isNotFound(error)) return false;
+      if (isS3NotFound(error)) return false;
       throw error;
     }
   }
@@ -82,8 +60,4 @@ export class S3FileStore implements FileStore {
   async close(): Promise<void> {
     this.client.destroy();
   }
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.name === 'NotFound' || error.$metadata.httpStatusCode === 404);
 }

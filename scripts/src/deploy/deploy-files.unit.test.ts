@@ -97,7 +97,7 @@ function promqlMetricNames(expr: string): string[] {
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Json>; volumes?: Json };
 const services = compose.services;
 const NEUROERP_SERVICES = ['command-api', 'query-api', 'projections', 'relay'];
-const SERVERS = ['eventstore', 'kafka', 'postgres', 'elasticsearch', 'redis', 'prometheus', 'grafana', 'jaeger'];
+const SERVERS = ['eventstore', 'kafka', 'postgres', 'elasticsearch', 'redis', 'prometheus', 'grafana', 'jaeger', 'minio'];
 
 function assertPinned(image: unknown, where: string): void {
   expect(typeof image).toBe('string');
