@@ -1,7 +1,9 @@
 import type { RecordedEvent } from '@neuroerp/schemas';
 import { ChainVerifier, GENESIS_HASH } from '../event-store/hash-chain';
 import type { EventStore } from '../event-store/port';
-import { assertBackupKey, backupKeyId, decodeChunk, encodeChunk, sha256Hex } from './chunk-codec';
+import { privacy } from '@neuroerp/schemas';
+import { assertBackupKey, backupKeyId, decodeChunk, decodeDataKeys, encodeChunk, encodeDataKeys, sha256Hex } from './chunk-codec';
+import { DATA_KEYS_FILE, type DataKeyBackup } from './data-keys';
 import { BackupError } from './errors';
 import { backupIdAt, backupTargetOf, listBackups, sealManifest, type BackupManifest } from './manifest';
 import { UNFINISHED_AGE_MIN_MS, type BackupTarget } from './target';
@@ -35,6 +37,8 @@ export interface CreateBackupOptions {
   now: Date;
   chunkEventsMax?: number;
   onProgress?: Progress;
+  /** The data keys of personal data, backed up beside the log (without them a restored log reads every personal field as erased). */
+  dataKeys?: Pick<DataKeyBackup, 'exportSnapshot'>;
 }
 
 /**
@@ -94,6 +98,14 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     throw new BackupError('BACKUP_CHAIN_BROKEN', `The log read ended at ${fromPosition} with hash ${verified.headHash}, but its head is ${head.position} with hash ${head.hash}.`);
   }
 
+  let dataKeys: BackupManifest['dataKeys'];
+  if (options.dataKeys !== undefined) {
+    const snapshot = await options.dataKeys.exportSnapshot();
+    const bytes = encodeDataKeys(options.key, snapshot, `${backupId}/${DATA_KEYS_FILE}`);
+    await target.put(backupId, DATA_KEYS_FILE, bytes);
+    dataKeys = { file: DATA_KEYS_FILE, count: snapshot.dataKeys.length, sha256: sha256Hex(bytes) };
+  }
+
   const manifest: BackupManifest = {
     format: 'neuroerp-backup/1',
     backupId,
@@ -104,6 +116,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     head: { position: head.position.toString(), hash: head.hash },
     eventCount: done,
     keyId: backupKeyId(options.key),
+    ...(dataKeys === undefined ? {} : { dataKeys }),
     chunks,
   };
   await target.publish(backupId, sealManifest(options.key, manifest));
@@ -116,6 +129,8 @@ export interface RestoreOptions {
   key: Buffer;
   target: RestoreTarget;
   onProgress?: Progress;
+  /** Where the backed-up data keys go (imported before the first event, so that wrong master keys stop the restore before it writes). */
+  dataKeys?: Pick<DataKeyBackup, 'importSnapshot' | 'forgetSubjects'>;
 }
 
 export interface RestoreResult {
@@ -138,6 +153,15 @@ export async function restoreBackups(options: RestoreOptions): Promise<RestoreRe
   if (targetHead.position !== 0n) {
     throw new BackupError('RESTORE_TARGET_NOT_EMPTY', `The target store already holds ${targetHead.position} events; restore only into an empty store.`);
   }
+  const withKeys = [...chain].reverse().find((manifest) => manifest.dataKeys !== undefined);
+  if (options.dataKeys !== undefined && withKeys?.dataKeys !== undefined) {
+    const name = `${withKeys.backupId}/${withKeys.dataKeys.file}`;
+    const bytes = await source.get(withKeys.backupId, withKeys.dataKeys.file);
+    if (bytes === null) throw new BackupError('BACKUP_CHUNK_CORRUPT', `${name} is missing.`);
+    if (sha256Hex(bytes) !== withKeys.dataKeys.sha256) throw new BackupError('BACKUP_CHUNK_CORRUPT', `${name} does not match its checksum in the manifest.`);
+    await options.dataKeys.importSnapshot(decodeDataKeys(options.key, bytes, name));
+  }
+  const forgotten: string[] = [];
   const total = chain.reduce((sum, manifest) => sum + manifest.eventCount, 0);
   let done = 0;
   let head = targetHead;
@@ -156,6 +180,7 @@ export async function restoreBackups(options: RestoreOptions): Promise<RestoreRe
         throw new BackupError('BACKUP_CHUNK_CORRUPT', `${name} does not hold the events its manifest lists.`);
       }
       head = (await options.target.importRecorded(events)).head;
+      for (const event of events) if (event.type === privacy.SUBJECT_FORGOTTEN) forgotten.push((event.data as { subjectId: string }).subjectId);
       done += events.length;
       options.onProgress?.(done, total);
     }
@@ -163,6 +188,8 @@ export async function restoreBackups(options: RestoreOptions): Promise<RestoreRe
       throw new BackupError('BACKUP_CHAIN_BROKEN', `After ${manifest.backupId} the restored head is ${head.position}, its manifest says ${manifest.head.position}.`);
     }
   }
+  // An erasure recorded after the newest key snapshot must win over the key that snapshot still held.
+  if (options.dataKeys !== undefined && forgotten.length > 0) await options.dataKeys.forgetSubjects(forgotten, new Date());
   return { backupIds: chain.map((manifest) => manifest.backupId), eventCount: done, head };
 }
 

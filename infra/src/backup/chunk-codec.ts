@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes }
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { RecordedEvent } from '@neuroerp/schemas';
 import { BackupError } from './errors';
+import { dataKeySnapshotSchema, type DataKeySnapshot } from './data-keys';
 
 /** AES-256-GCM: a 32-byte key, a fresh 12-byte nonce per chunk, a 16-byte tag. */
 export const BACKUP_KEY_BYTES = 32;
@@ -27,35 +28,53 @@ export function manifestMac(key: Buffer, text: string): string {
   return createHmac('sha256', macKey).update(text).digest('hex');
 }
 
-/** Events as newline-delimited JSON (positions as decimal strings), gzip-compressed, then sealed with AES-256-GCM. */
-export function encodeChunk(key: Buffer, events: readonly RecordedEvent[], chunkName: string): Buffer {
-  const lines = events.map((event) => JSON.stringify({ ...event, globalPosition: event.globalPosition.toString() }));
-  const compressed = gzipSync(Buffer.from(`${lines.join('\n')}\n`, 'utf8'));
+/** Gzip, then AES-256-GCM with the object's name authenticated too, so that objects cannot be swapped between places. */
+function sealObject(key: Buffer, plaintext: string, name: string): Buffer {
+  const compressed = gzipSync(Buffer.from(plaintext, 'utf8'));
   const nonce = randomBytes(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  // The chunk's name is authenticated too, so chunks cannot be swapped between places.
-  cipher.setAAD(Buffer.from(chunkName, 'utf8'));
+  cipher.setAAD(Buffer.from(name, 'utf8'));
   const sealed = Buffer.concat([cipher.update(compressed), cipher.final()]);
   return Buffer.concat([nonce, cipher.getAuthTag(), sealed]);
 }
 
-export function decodeChunk(key: Buffer, bytes: Buffer, chunkName: string): RecordedEvent[] {
-  if (bytes.length < NONCE_BYTES + TAG_BYTES) throw new BackupError('BACKUP_CHUNK_CORRUPT', `${chunkName} is too short to be a backup chunk.`);
+function openObject(key: Buffer, bytes: Buffer, name: string): string {
+  if (bytes.length < NONCE_BYTES + TAG_BYTES) throw new BackupError('BACKUP_CHUNK_CORRUPT', `${name} is too short to be a backup object.`);
   const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, NONCE_BYTES));
-  decipher.setAAD(Buffer.from(chunkName, 'utf8'));
+  decipher.setAAD(Buffer.from(name, 'utf8'));
   decipher.setAuthTag(bytes.subarray(NONCE_BYTES, NONCE_BYTES + TAG_BYTES));
   let compressed: Buffer;
   try {
     compressed = Buffer.concat([decipher.update(bytes.subarray(NONCE_BYTES + TAG_BYTES)), decipher.final()]);
   } catch {
-    throw new BackupError('BACKUP_CHUNK_CORRUPT', `${chunkName} does not decrypt with this key: it was altered, or the key is not the one it was written with.`);
+    throw new BackupError('BACKUP_CHUNK_CORRUPT', `${name} does not decrypt with this key: it was altered, or the key is not the one it was written with.`);
   }
-  const text = gunzipSync(compressed).toString('utf8');
-  return text
+  return gunzipSync(compressed).toString('utf8');
+}
+
+/** Events as newline-delimited JSON (positions as decimal strings), gzip-compressed, then sealed with AES-256-GCM. */
+export function encodeChunk(key: Buffer, events: readonly RecordedEvent[], chunkName: string): Buffer {
+  const lines = events.map((event) => JSON.stringify({ ...event, globalPosition: event.globalPosition.toString() }));
+  return sealObject(key, `${lines.join('\n')}\n`, chunkName);
+}
+
+export function decodeChunk(key: Buffer, bytes: Buffer, chunkName: string): RecordedEvent[] {
+  return openObject(key, bytes, chunkName)
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line) => {
       const parsed = JSON.parse(line) as Omit<RecordedEvent, 'globalPosition'> & { globalPosition: string };
       return { ...parsed, globalPosition: BigInt(parsed.globalPosition) };
     });
+}
+
+/** The data keys of personal data (still wrapped by their master keys) as one sealed object. */
+export function encodeDataKeys(key: Buffer, snapshot: DataKeySnapshot, name: string): Buffer {
+  return sealObject(key, JSON.stringify(snapshot), name);
+}
+
+export function decodeDataKeys(key: Buffer, bytes: Buffer, name: string): DataKeySnapshot {
+  const parsed = dataKeySnapshotSchema.safeParse(JSON.parse(openObject(key, bytes, name)));
+  if (!parsed.success) throw new BackupError('BACKUP_CHUNK_CORRUPT', `${name} does not hold data keys.`);
+  return parsed.data;
 }

@@ -23,6 +23,8 @@ export const manifestSchema = z.object({
   head: z.object({ position: positionSchema, hash: hashSchema }),
   eventCount: z.number().int().nonnegative(),
   keyId: z.string(),
+  /** The data keys of personal data at the time of the backup (absent: none were backed up). */
+  dataKeys: z.object({ file: z.literal('data-keys.bin'), count: z.number().int().nonnegative(), sha256: hashSchema }).optional(),
   chunks: z.array(
     z.object({
       file: z.string().regex(/^chunk-[0-9]{6}\.bin$/),

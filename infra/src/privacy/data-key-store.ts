@@ -1,8 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { DataKeyBackup, DataKeySnapshot } from '../backup/data-keys';
 import { assertSchemaName, migrateSchema, type SchemaMigration } from '../postgres-migrations';
 import { PrivacyError } from './errors';
-import { masterKeyFingerprint, PRIVACY_KEY_BYTES, type MasterKey, type MasterKeyRing } from './master-key-ring';
+import { MASTER_KEYS_FILE, masterKeyFingerprint, PRIVACY_KEY_BYTES, type MasterKey, type MasterKeyRing } from './master-key-ring';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -81,7 +82,7 @@ interface KeyRow {
  * process from the moment that commits. Forgetting keeps a tombstone, so a forgotten
  * subject never gets a new key.
  */
-export class PostgresDataKeyStore {
+export class PostgresDataKeyStore implements DataKeyBackup {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly schema: string,
@@ -224,6 +225,62 @@ export class PostgresDataKeyStore {
       onProgress?.(done, total);
     }
     return { rewrapped: done };
+  }
+
+  /** Every data key (still wrapped) and tombstone, with the master key fingerprints: what a backup holds. */
+  async exportSnapshot(): Promise<DataKeySnapshot> {
+    const [masters, rows] = await Promise.all([
+      this.pool.query<{ version: number; fingerprint: string }>(`select version, fingerprint from "${this.schema}".privacy_master_keys order by version`),
+      this.pool.query<{ subject_id: string; master_version: number; wrapped: Buffer | null; created_at: Date; forgotten_at: Date | null }>(
+        `select subject_id, master_version, wrapped, created_at, forgotten_at from ${this.keysTable} order by subject_id`,
+      ),
+    ]);
+    return {
+      masterKeys: masters.rows.map((row) => ({ version: row.version, fingerprint: row.fingerprint })),
+      dataKeys: rows.rows.map((row) => ({
+        subjectId: row.subject_id,
+        masterVersion: row.master_version,
+        wrapped: row.wrapped === null ? null : row.wrapped.toString('base64'),
+        createdAt: row.created_at.toISOString(),
+        forgottenAt: row.forgotten_at === null ? null : row.forgotten_at.toISOString(),
+      })),
+    };
+  }
+
+  /**
+   * Imports a backup's data keys. Every master key version that wraps one must be configured
+   * here with the same key (fingerprint), else nothing is imported: restore the master keys
+   * (PRIVACY_MASTER_KEYS or the key file) from where they are kept first.
+   */
+  async importSnapshot(snapshot: DataKeySnapshot): Promise<void> {
+    const needed = new Set(snapshot.dataKeys.filter((key) => key.wrapped !== null).map((key) => key.masterVersion));
+    for (const version of [...needed].sort((a, b) => a - b)) {
+      const recorded = snapshot.masterKeys.find((master) => master.version === version)?.fingerprint;
+      const configured = this.ring.versions.find((master) => master.version === version);
+      if (configured === undefined || recorded !== masterKeyFingerprint(configured.key)) {
+        throw new PrivacyError(
+          'PRIVACY_MASTER_KEY_MISMATCH',
+          `the backed-up data keys are wrapped by master key version ${version} (fingerprint ${recorded ?? '?'}), which is ${configured === undefined ? 'not configured here' : `configured here with another key (${masterKeyFingerprint(configured.key)})`}: restore the master keys (PRIVACY_MASTER_KEYS or DATA_DIR/keys/${MASTER_KEYS_FILE}) first; nothing was restored`,
+        );
+      }
+    }
+    const keys = snapshot.dataKeys;
+    await this.pool.query(
+      `insert into ${this.keysTable} (subject_id, master_version, wrapped, created_at, forgotten_at)
+       select * from unnest($1::text[], $2::int[], $3::bytea[], $4::timestamptz[], $5::timestamptz[])
+       on conflict (subject_id) do nothing`,
+      [
+        keys.map((key) => key.subjectId),
+        keys.map((key) => key.masterVersion),
+        keys.map((key) => (key.wrapped === null ? null : Buffer.from(key.wrapped, 'base64'))),
+        keys.map((key) => key.createdAt),
+        keys.map((key) => key.forgottenAt),
+      ],
+    );
+  }
+
+  async forgetSubjects(subjectIds: readonly string[], at: Date): Promise<void> {
+    for (const subjectId of new Set(subjectIds)) await this.forget(subjectId, at);
   }
 
   async status(): Promise<DataKeyStatus> {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import {
+  type PostgresDataKeyStore,
   BACKUP_KEY_BYTES,
   backupKeyId,
   createBackup,
@@ -20,6 +21,7 @@ import {
 import { UsageError } from '../cli-errors';
 import { loadServerConfig, serverConfigHelp, type ServerConfig } from '../config';
 import { openEventStore } from '../event-store-connection';
+import { openPrivacy } from '../privacy';
 
 const WHERE_HELP = 'the backup folder (default: BACKUP_S3_BUCKET when set, else BACKUP_DIR, else DATA_DIR/backups)';
 
@@ -113,11 +115,13 @@ async function runBackup(options: { full?: boolean; incremental?: boolean; out?:
   const opened = await openEventStore(config);
   const bar = progressBar(options.progress, 'backing up');
   try {
-    const manifest = await createBackup({ source: opened.store, root, kind: options.full === true ? 'full' : 'incremental', key, now: new Date(), onProgress: bar.onProgress });
+    const manifest = await withDataKeys(config, opened.connectionString, (dataKeys) =>
+      createBackup({ source: opened.store, root, kind: options.full === true ? 'full' : 'incremental', key, now: new Date(), onProgress: bar.onProgress, dataKeys }),
+    );
     bar.stop();
     process.stdout.write(
       `${manifest.kind} backup ${manifest.backupId}: ${manifest.eventCount} events (positions ${manifest.after.position}..${manifest.head.position}), ` +
-        `${manifest.chunks.length} chunks, chain head ${manifest.head.hash} -> ${manifest.backupId} in ${root.description}\n`,
+        `${manifest.chunks.length} chunks, ${manifest.dataKeys?.count ?? 0} data keys of personal data, chain head ${manifest.head.hash} -> ${manifest.backupId} in ${root.description}\n`,
     );
   } finally {
     bar.stop();
@@ -166,7 +170,8 @@ async function restoreCommand(dir: string | undefined, options: { progress: bool
   const opened = await openEventStore(config);
   const bar = progressBar(options.progress, 'restoring');
   try {
-    const result = await restoreBackups({ root, key, target: opened.store, onProgress: bar.onProgress });
+    // The data keys come back too (wrapped: the master keys must be configured as they were), and erasures in the log win.
+    const result = await withDataKeys(config, opened.connectionString, (dataKeys) => restoreBackups({ root, key, target: opened.store, onProgress: bar.onProgress, dataKeys }));
     bar.stop();
     process.stdout.write(
       `restored ${result.eventCount} events from ${result.backupIds.length} backups (${result.backupIds.join(', ')}) into ${opened.location}; ` +
@@ -176,5 +181,15 @@ async function restoreCommand(dir: string | undefined, options: { progress: bool
     bar.stop();
     await opened.close();
     await root.close();
+  }
+}
+
+/** Runs `work` with the data keys of personal data beside the store (see `openPrivacy`). */
+async function withDataKeys<Result>(config: ServerConfig, connectionString: string, work: (dataKeys: PostgresDataKeyStore) => Promise<Result>): Promise<Result> {
+  const privacy = await openPrivacy(config, connectionString);
+  try {
+    return await work(privacy.keys);
+  } finally {
+    await privacy.close();
   }
 }
