@@ -244,7 +244,7 @@ async function seedTransaction(
       workflowStatus.set(workflowId, approved.resource.status);
     }
     // The process manager approves it too on the completion; either way it is one approval.
-    count(await ledger.approveTransaction(actors.approver, body.transactionId, undefined, subjectHash));
+    count(await ledger.approveTransaction(actors.approver, body.transactionId, undefined, { through: 'workflow', approvedHash: subjectHash }));
   } else if (finalState === 'submitted') {
     return 'submitted';
   }

@@ -4,6 +4,7 @@ import {
   decidePostOpeningBalances,
   decidePostReversal,
   decideReversal,
+  exceedsApprovalThreshold,
   fail,
   fiscalYear,
   journalTransaction,
@@ -329,13 +330,20 @@ export class LedgerCommands {
   /**
    * ApproveTransaction, recording the hash of the draft as it is (transactionDraftHash). With
    * `approvedHash` (what the approver looked at), a different current hash is refused with
-   * APPROVED_HASH_MISMATCH: nobody approves something other than what they saw.
+   * APPROVED_HASH_MISMATCH: nobody approves something other than what they saw. Above the
+   * fiscal year's approval threshold only the approval workflow approves (`through: 'workflow'`,
+   * the process manager on the workflow's completion); a direct approval there is refused with
+   * APPROVAL_THROUGH_WORKFLOW.
    */
-  approveTransaction(context: CommandContext, transactionId: string, ifMatch: IfMatch, approvedHash?: string): Promise<CommandOutcome<TransactionView>> {
-    return this.transactionStreamCommand(context, transactionId, ifMatch, (now, state) => {
+  approveTransaction(context: CommandContext, transactionId: string, ifMatch: IfMatch, approval: { through: 'workflow' | 'direct'; approvedHash?: string }): Promise<CommandOutcome<TransactionView>> {
+    const { approvedHash } = approval;
+    return this.transactionStreamCommand(context, transactionId, ifMatch, (now, state, read) => {
       const currentHash = state.draft === null ? undefined : transactionDraftHash(state.draft);
       if (approvedHash !== undefined && currentHash !== undefined && approvedHash !== currentHash) {
         fail('APPROVED_HASH_MISMATCH', `Transaction ${transactionId} is not the draft that was approved.`, { transactionId, approvedHash, currentHash });
+      }
+      if (approval.through === 'direct' && state.draft !== null && state.status === 'submitted' && exceedsApprovalThreshold(state.draft, (read.fiscalYear?.state ?? fiscalYearModel.initialState()).year)) {
+        fail('APPROVAL_THROUGH_WORKFLOW', `Transaction ${transactionId} is above the approval threshold: approve it in its approval workflow (GET /api/workflows/inbox).`, { transactionId });
       }
       return command('ApproveTransaction', { transactionId, ...(currentHash !== undefined ? { approvedHash: currentHash } : {}) }, context, now);
     });

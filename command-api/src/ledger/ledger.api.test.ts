@@ -193,7 +193,7 @@ describe('fiscal year and period routes', () => {
 });
 
 describe('transaction routes', () => {
-  it('drafts (201), submits with If-Match, lets another user approve, posts with a voucher number and serves it', async () => {
+  it('drafts (201), submits with If-Match, lets the approval workflow approve above the threshold, posts with a voucher number and serves it', async () => {
     const id = newId('tx');
     const drafted = await post('/transactions', twoLineDraft(id, 'acme', `${YEAR}-02-14`, '20000.00'));
     expectCommandResponse(drafted, 201);
@@ -205,9 +205,11 @@ describe('transaction routes', () => {
     expectCommandResponse(submitted, 200);
     expect(submitted.body.status).toBe('submitted');
     expectProblem(await post(`/transactions/${id}/post`, {}), 422, 'APPROVAL_REQUIRED');
-    const approved = await post(`/transactions/${id}/approve`, {}, approver);
-    expect(approved.body).toMatchObject({ status: 'approved', approvedBy: 'bob' });
-    const posted = await post(`/transactions/${id}/post`, {}, { ...accountant, ifMatch: approved.headers.etag });
+    // Above the threshold nobody approves directly: the workflow's process manager does, on the workflow's completion.
+    expectProblem(await post(`/transactions/${id}/approve`, {}, approver), 409, 'APPROVAL_THROUGH_WORKFLOW');
+    const approved = await bed.commands.approveTransaction({ actor: { userId: 'bob', role: 'approver' }, correlationId: 'workflow-completion', requestId: null }, id, undefined, { through: 'workflow' });
+    expect(approved.resource).toMatchObject({ status: 'approved', approvedBy: 'bob' });
+    const posted = await post(`/transactions/${id}/post`, {}, { ...accountant, ifMatch: (await get(`/transactions/${id}`)).headers.etag });
     expectCommandResponse(posted, 200);
     expect(posted.body.streamId).toBe(`ledger.fiscal_year-acme-${YEAR}`);
     expect(posted.body).toMatchObject({ status: 'posted', posting: { period: 2, voucherNumber: expect.any(Number) } });
@@ -240,7 +242,7 @@ describe('transaction routes', () => {
 
   it('rejects a submitted transaction back to draft with the reason; it is resubmitted and approved with the hash of its draft', async () => {
     const id = newId('tx');
-    await post('/transactions', { ...twoLineDraft(id, 'acme', `${YEAR}-02-20`, '30000.00'), submit: true });
+    await post('/transactions', { ...twoLineDraft(id, 'acme', `${YEAR}-02-20`, '3000.00'), submit: true });
     const rejected = await post(`/transactions/${id}/reject`, { reason: 'wrong revenue account' }, approver);
     expectCommandResponse(rejected, 200);
     expect(rejected.body).toMatchObject({ status: 'draft', submittedBy: null, rejection: { rejectedBy: 'bob', reason: 'wrong revenue account' } });
@@ -356,12 +358,13 @@ describe('bad input: every row is a 4xx with its code, never a 500', () => {
     [
       'maker = checker',
       async () => {
-        const id = await draftSubmitted('50000.00');
+        const id = await draftSubmitted('500.00');
         return post(`/transactions/${id}/approve`, {}, { user: 'alice', role: 'admin' });
       },
       422,
       'APPROVER_IS_SUBMITTER',
     ],
+    ['a direct approval above the approval threshold', async () => post(`/transactions/${await draftSubmitted('50000.00')}/approve`, {}, approver), 409, 'APPROVAL_THROUGH_WORKFLOW'],
     ['missing Idempotency-Key', () => post('/transactions', draft(), { ...accountant, key: null }), 428, 'IDEMPOTENCY_KEY_REQUIRED'],
     ['an Idempotency-Key with spaces', () => post('/transactions', draft(), { ...accountant, key: 'a key' }), 400, 'IDEMPOTENCY_KEY_INVALID'],
     [

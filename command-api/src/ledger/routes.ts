@@ -339,7 +339,7 @@ export const ledgerRoutes: readonly LedgerRoute[] = [
     method: 'post',
     path: '/transactions/:transactionId/approve',
     operationId: 'approveTransaction',
-    summary: 'Approve a submitted transaction (needed above the approval threshold); the approver must not be the submitter.',
+    summary: 'Approve a submitted transaction directly (below the approval threshold; above it the approval workflow decides: 409 APPROVAL_THROUGH_WORKFLOW); the approver must not be the submitter.',
     permission: 'finance:approve',
     params: transactionParams,
     body: wire.approveTransactionBodySchema.omit({ transactionId: true }),
@@ -348,7 +348,7 @@ export const ledgerRoutes: readonly LedgerRoute[] = [
     conditional: true,
     errorCodes: ['TRANSACTION_NOT_FOUND', 'TRANSACTION_NOT_SUBMITTED', 'APPROVER_IS_SUBMITTER', 'APPROVED_HASH_MISMATCH'],
     handle: async ({ params, body, context, ifMatch }, commands) => ({
-      outcome: await commands.approveTransaction(context, params.transactionId, ifMatch, body.approvedHash),
+      outcome: await commands.approveTransaction(context, params.transactionId, ifMatch, { through: 'direct', approvedHash: body.approvedHash }),
     }),
   }),
   route({

@@ -155,7 +155,7 @@ export function transactionApproval(options: TransactionApprovalOptions): Proces
     const recorder = reaction.event.metadata.actor;
     const actor: Actor = { userId: decidedBy, role: recorder.userId === decidedBy ? recorder.role : WORKFLOW_DECIDER_ROLE };
     if (completion.outcome === 'approved') {
-      await reaction.command('approve-transaction', (context) => options.ledger.approveTransaction(context, transactionId, undefined, completion.approvedHash ?? undefined), actor);
+      await reaction.command('approve-transaction', (context) => options.ledger.approveTransaction(context, transactionId, undefined, { through: 'workflow', approvedHash: completion.approvedHash ?? undefined }), actor);
       return;
     }
     const reason = completion.reason?.trim() || REJECTION_REASON_FALLBACK;

@@ -36,6 +36,7 @@ export const LEDGER_ERROR_CODES = {
   TRANSACTION_NOT_SUBMITTED: 'The transaction must be submitted (approval and posting start from there).',
   APPROVER_IS_SUBMITTER: 'Maker and checker must differ: the submitter cannot approve.',
   APPROVAL_REQUIRED: 'The company-currency total is above the approval threshold; approve before posting.',
+  APPROVAL_THROUGH_WORKFLOW: 'Above the approval threshold a transaction is approved through its approval workflow (the inbox), not directly.',
   TRANSACTION_ALREADY_POSTED: 'The transaction is posted; posted transactions never change.',
   TRANSACTION_NOT_POSTED: 'Only a posted transaction can be reversed.',
   TRANSACTION_ALREADY_REVERSED: 'The transaction was reversed already; it can be reversed only once.',

@@ -247,3 +247,12 @@ export function decidePostOpeningBalances(previousFiscalYear: FiscalYearState, f
     },
   ];
 }
+
+/**
+ * Whether a draft is above its fiscal year's approval threshold (company-currency debit total,
+ * as posting computes it): such a transaction is approved only through its approval workflow.
+ */
+export function exceedsApprovalThreshold(draft: NonNullable<TransactionState['draft']>, fiscalYear: FiscalYearState): boolean {
+  const settings = openedSettings(fiscalYear);
+  return companyDebitTotalMinor(toPostedLines(draft.lines, settings.companyCurrency, settings.roundingAccountNumber)) > approvalThresholdMinor(fiscalYear);
+}
