@@ -1,10 +1,10 @@
 import {
+  assertDirectApprovalAllowed,
   chartOfAccounts,
   decidePost,
   decidePostOpeningBalances,
   decidePostReversal,
   decideReversal,
-  exceedsApprovalThreshold,
   fail,
   fiscalYear,
   journalTransaction,
@@ -342,8 +342,8 @@ export class LedgerCommands {
       if (approvedHash !== undefined && currentHash !== undefined && approvedHash !== currentHash) {
         fail('APPROVED_HASH_MISMATCH', `Transaction ${transactionId} is not the draft that was approved.`, { transactionId, approvedHash, currentHash });
       }
-      if (approval.through === 'direct' && state.draft !== null && state.status === 'submitted' && exceedsApprovalThreshold(state.draft, (read.fiscalYear?.state ?? fiscalYearModel.initialState()).year)) {
-        fail('APPROVAL_THROUGH_WORKFLOW', `Transaction ${transactionId} is above the approval threshold: approve it in its approval workflow (GET /api/workflows/inbox).`, { transactionId });
+      if (approval.through === 'direct' && state.draft !== null && state.status === 'submitted') {
+        assertDirectApprovalAllowed(state.draft, (read.fiscalYear?.state ?? fiscalYearModel.initialState()).year);
       }
       return command('ApproveTransaction', { transactionId, ...(currentHash !== undefined ? { approvedHash: currentHash } : {}) }, context, now);
     });

@@ -4,7 +4,7 @@ import * as chartOfAccounts from './accounts/chart-of-accounts';
 import { LEDGER_ERROR_CODES, type LedgerErrorCode } from './errors';
 import * as fiscalYear from './fiscal-years/fiscal-year';
 import { decideCloseFiscalYear } from './fiscal-years/year-end';
-import { decidePost, decidePostOpeningBalances, decidePostReversal, decideReversal } from './posting';
+import { assertDirectApprovalAllowed, decidePost, decidePostOpeningBalances, decidePostReversal, decideReversal } from './posting';
 import { allPeriodsClosed, chart, chartWith, COMPANY_ID, draftBody, fiscalYearOpened, fold, meta, openFiscalYearBody, periodEvent, transactionEvents, transactionState } from './test-support';
 import * as journalTransaction from './transactions/transaction';
 import type { LedgerEvent } from './types';
@@ -103,6 +103,11 @@ const rows: [LedgerErrorCode, string, () => unknown][] = [
   ['TRANSACTION_NOT_SUBMITTED', 'posting a draft', () => post({ steps: {} })],
   ['APPROVER_IS_SUBMITTER', 'approving one’s own submission', () => journalTransaction.decide({ type: 'ApproveTransaction', data: { transactionId: 'tx-1' }, metadata: meta('alice') }, submitted)],
   ['APPROVAL_REQUIRED', 'posting above the threshold unapproved', () => post({ body: { lines: balanced('1400', '10000.01') } })],
+  [
+    'APPROVAL_THROUGH_WORKFLOW',
+    'approving above the threshold directly, not through the approval workflow',
+    () => assertDirectApprovalAllowed(transactionState(transactionEvents(draftBody({ lines: balanced('1400', '10000.01') }))).draft as NonNullable<journalTransaction.TransactionState['draft']>, fold([opened])),
+  ],
   ['TRANSACTION_ALREADY_POSTED', 'posting a posted transaction again', () => post({ fiscalYearEvents: [opened, originalPosted] })],
   ['TRANSACTION_NOT_POSTED', 'reversing an unposted transaction', () => decideReversal(submitted, null, fold([opened]), reverse())],
   ['TRANSACTION_ALREADY_REVERSED', 'reversing a reversed transaction again', () => decideReversal(claimed, originalPosted.data, fold([opened, originalPosted]), reverse({ reversalTransactionId: 'rev-2' }))],

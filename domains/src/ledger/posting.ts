@@ -249,10 +249,18 @@ export function decidePostOpeningBalances(previousFiscalYear: FiscalYearState, f
 }
 
 /**
- * Whether a draft is above its fiscal year's approval threshold (company-currency debit total,
- * as posting computes it): such a transaction is approved only through its approval workflow.
+ * A direct approval (not through the approval workflow) is allowed only at or below the fiscal
+ * year's approval threshold (company-currency debit total, as posting computes it); above it,
+ * APPROVAL_THROUGH_WORKFLOW: the workflow's process manager approves on its completion.
  */
-export function exceedsApprovalThreshold(draft: NonNullable<TransactionState['draft']>, fiscalYear: FiscalYearState): boolean {
+export function assertDirectApprovalAllowed(draft: NonNullable<TransactionState['draft']>, fiscalYear: FiscalYearState): void {
   const settings = openedSettings(fiscalYear);
-  return companyDebitTotalMinor(toPostedLines(draft.lines, settings.companyCurrency, settings.roundingAccountNumber)) > approvalThresholdMinor(fiscalYear);
+  const totalMinor = companyDebitTotalMinor(toPostedLines(draft.lines, settings.companyCurrency, settings.roundingAccountNumber));
+  if (totalMinor > approvalThresholdMinor(fiscalYear)) {
+    fail('APPROVAL_THROUGH_WORKFLOW', `Transaction ${draft.transactionId} is above the approval threshold: approve it in its approval workflow (the inbox).`, {
+      transactionId: draft.transactionId,
+      totalMinor: totalMinor.toString(),
+      approvalThresholdMinor: settings.approvalThresholdMinor,
+    });
+  }
 }
