@@ -10,3 +10,4 @@ export * from './backup';
 export * from './kafka';
 export * from './privacy';
 export * from './s3';
+export { fileExists } from './file-exists';

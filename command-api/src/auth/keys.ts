@@ -3,6 +3,7 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { fileExists } from '@neuroerp/infra';
 
 /** The RS256 key that signs access tokens, with its key id (the RFC 7638 thumbprint of the public key). */
 export interface SigningKey {
@@ -41,7 +42,7 @@ export async function loadSigningKey(options: { privateKeyPem?: string; keysDir:
   }
   await mkdir(options.keysDir, { recursive: true, mode: 0o700 });
   const file = path.join(options.keysDir, SIGNING_KEY_FILE);
-  if (!(await exists(file))) {
+  if (!(await fileExists(file))) {
     const pem = await generatePem();
     try {
       // 'wx': never overwrite; if two processes start at once, the second one reads the first one's key.
@@ -56,15 +57,6 @@ export async function loadSigningKey(options: { privateKeyPem?: string; keysDir:
   return { key: await fromPem(await readFile(file, 'utf8'), file), source: 'loaded', file };
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}
 
 function generatePem(): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { Router } from 'express';
 import { publishSealKey, sealKeyId, sealKeysFromDocument, type SealKeysDocument } from '@neuroerp/infra';
+import { fileExists } from '@neuroerp/infra';
 
 /** The Ed25519 key that signs period seals, with its key id (docs/adr/0006-period-seals.md). */
 export interface SealKey {
@@ -42,7 +43,7 @@ export async function loadSealKey(options: { privateKeyPem?: string; keysDir: st
   }
   await mkdir(options.keysDir, { recursive: true, mode: 0o700 });
   const file = path.join(options.keysDir, SEAL_KEY_FILE);
-  if (!(await exists(file))) {
+  if (!(await fileExists(file))) {
     const pem = await generatePem();
     try {
       // 'wx': never overwrite; if two processes start at once, the second one reads the first one's key.
@@ -64,19 +65,10 @@ export async function loadSealKey(options: { privateKeyPem?: string; keysDir: st
 export async function findSealKey(options: { privateKeyPem?: string; keysDir: string }): Promise<SealKey | null> {
   if (options.privateKeyPem !== undefined) return fromPem(options.privateKeyPem, 'the configured SEAL_PRIVATE_KEY_PEM');
   const file = path.join(options.keysDir, SEAL_KEY_FILE);
-  if (!(await exists(file))) return null;
+  if (!(await fileExists(file))) return null;
   return fromPem(await readFile(file, 'utf8'), file);
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}
 
 function generatePem(): Promise<string> {
   return new Promise((resolve, reject) => {

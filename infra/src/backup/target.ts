@@ -1,6 +1,7 @@
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BackupError } from './errors';
+import { fileExists } from '../file-exists';
 
 /** The object of a backup that publishes it: written last, so a backup without it is unfinished. */
 export const MANIFEST_FILE = 'manifest.json';
@@ -66,7 +67,7 @@ export class DirectoryBackupTarget implements BackupTarget {
   async listPublished(): Promise<string[]> {
     const ids: string[] = [];
     for (const id of await this.backupFolders()) {
-      if (await exists(path.join(this.root, id, MANIFEST_FILE))) ids.push(id);
+      if (await fileExists(path.join(this.root, id, MANIFEST_FILE))) ids.push(id);
     }
     return ids.sort();
   }
@@ -79,7 +80,7 @@ export class DirectoryBackupTarget implements BackupTarget {
       const id = entry.name.endsWith('.partial') ? entry.name.slice(0, -'.partial'.length) : entry.name;
       if (!BACKUP_ID_PATTERN.test(id)) continue;
       const folder = path.join(this.root, entry.name);
-      if (id === entry.name && (await exists(path.join(folder, MANIFEST_FILE)))) continue;
+      if (id === entry.name && (await fileExists(path.join(folder, MANIFEST_FILE)))) continue;
       if ((await stat(folder)).mtimeMs < before.getTime()) ids.add(id);
     }
     return [...ids].sort();
@@ -87,7 +88,7 @@ export class DirectoryBackupTarget implements BackupTarget {
 
   async begin(id: string): Promise<void> {
     assertBackupObject(id, MANIFEST_FILE);
-    if (await exists(path.join(this.root, id, MANIFEST_FILE))) throw new BackupError('BACKUP_ALREADY_EXISTS', `${this.root} already holds the backup ${id}.`);
+    if (await fileExists(path.join(this.root, id, MANIFEST_FILE))) throw new BackupError('BACKUP_ALREADY_EXISTS', `${this.root} already holds the backup ${id}.`);
     await this.delete(id);
     await mkdir(this.partialFolder(id), { recursive: true });
   }
@@ -129,15 +130,6 @@ export class DirectoryBackupTarget implements BackupTarget {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}
 
 /** A `.catch` handler: `fallback` for a missing file or folder, anything else rethrown. */
 function ignoreMissing<T>(fallback: T): (error: unknown) => T {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileKey, sha256Hex, type FileStore, type StoredFile } from './port';
+import { fileExists } from '../file-exists';
 
 /**
  * A FileStore in a local directory (`DATA_DIR/files` by default): `<dir>/<sha[0:2]>/<sha>`.
@@ -32,7 +33,7 @@ export class LocalFileStore implements FileStore {
   async put(bytes: Uint8Array): Promise<StoredFile> {
     const sha256 = sha256Hex(bytes);
     const target = this.pathOf(sha256);
-    if (await exists(target)) return { sha256, sizeBytes: bytes.byteLength };
+    if (await fileExists(target)) return { sha256, sizeBytes: bytes.byteLength };
     await mkdir(path.dirname(target), { recursive: true });
     const temp = path.join(this.tempDir, `${sha256}.${randomBytes(8).toString('hex')}`);
     const handle = await open(temp, 'wx', 0o640);
@@ -62,15 +63,5 @@ export class LocalFileStore implements FileStore {
 
   async close(): Promise<void> {
     // Nothing to release: every operation opens and closes its own file handles.
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
   }
 }

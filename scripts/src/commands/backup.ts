@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import {
   type PostgresDataKeyStore,
@@ -16,12 +15,12 @@ import {
   restoreBackups,
   S3BackupTarget,
   type BackupTarget,
-  type Progress,
 } from '@neuroerp/infra';
 import { UsageError } from '../cli-errors';
 import { loadServerConfig, serverConfigHelp, type ServerConfig } from '../config';
 import { openEventStore } from '../event-store-connection';
 import { openPrivacy } from '../privacy';
+import { progressBar } from '../progress-bar';
 
 const WHERE_HELP = 'the backup folder (default: BACKUP_S3_BUCKET when set, else BACKUP_DIR, else DATA_DIR/backups)';
 
@@ -88,32 +87,13 @@ async function backupKey(config: ServerConfig, create: boolean): Promise<Buffer>
   return key;
 }
 
-function progressBar(enabled: boolean, label: string): { onProgress: Progress; stop(): void } {
-  const show = enabled && process.stderr.isTTY === true;
-  const bar = new SingleBar({ format: `${label} |{bar}| {value}/{total} events`, stream: process.stderr }, Presets.shades_classic);
-  let started = false;
-  return {
-    onProgress: (done, total) => {
-      if (!show) return;
-      if (!started) {
-        bar.start(total, 0);
-        started = true;
-      }
-      bar.update(done);
-    },
-    stop: () => {
-      if (started) bar.stop();
-    },
-  };
-}
-
 async function runBackup(options: { full?: boolean; incremental?: boolean; out?: string; progress: boolean }): Promise<void> {
   if (options.full === options.incremental) throw new UsageError('give exactly one of --full and --incremental');
   const config = loadServerConfig();
   const key = await backupKey(config, true);
   const root = openBackupTarget(config, options.out);
   const opened = await openEventStore(config);
-  const bar = progressBar(options.progress, 'backing up');
+  const bar = progressBar(options.progress, 'backing up |{bar}| {value}/{total} events');
   try {
     const manifest = await withDataKeys(config, opened.connectionString, (dataKeys) =>
       createBackup({ source: opened.store, root, kind: options.full === true ? 'full' : 'incremental', key, now: new Date(), onProgress: bar.onProgress, dataKeys }),
@@ -168,7 +148,7 @@ async function restoreCommand(dir: string | undefined, options: { progress: bool
   const key = await backupKey(config, false);
   const root = openBackupTarget(config, dir);
   const opened = await openEventStore(config);
-  const bar = progressBar(options.progress, 'restoring');
+  const bar = progressBar(options.progress, 'restoring |{bar}| {value}/{total} events');
   try {
     // The data keys come back too (wrapped: the master keys must be configured as they were), and erasures in the log win.
     const result = await withDataKeys(config, opened.connectionString, (dataKeys) => restoreBackups({ root, key, target: opened.store, onProgress: bar.onProgress, dataKeys }));

@@ -1,6 +1,5 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { exportSaft, parseYearMonth } from '@neuroerp/command-api';
 import type { EventStore } from '@neuroerp/infra';
@@ -8,6 +7,7 @@ import { UsageError } from '../cli-errors';
 import { loadServerConfig, serverConfigHelp } from '../config';
 import { DEMO_COMPANY_ID } from '../demo-data';
 import { openEventStore } from '../event-store-connection';
+import { progressBar, type ProgressBar } from '../progress-bar';
 import { gobdIndexXml, gobdTableCsv, gobdTables } from '../interchange/gobd/gobd';
 import { journalEntriesCsv } from '../interchange/journal-entries/journal-entries';
 import { readLedgerYear } from '../interchange/ledger-year';
@@ -17,26 +17,6 @@ import { readLedgerYear } from '../interchange/ledger-year';
  * the ledger's streams. `export log` (the event log for offline verification) lives in
  * export-log.ts; both add themselves to the one `export` command.
  */
-
-type Progress = (done: number, total: number) => void;
-
-function progressBar(label: string, enabled: boolean): { onProgress: Progress; stop(): void } {
-  const bar = new SingleBar({ format: `${label} |{bar}| {value}/{total}`, stream: process.stderr }, Presets.shades_classic);
-  let started = false;
-  return {
-    onProgress: (done, total) => {
-      if (!enabled || process.stderr.isTTY !== true) return;
-      if (!started) {
-        bar.start(total, 0);
-        started = true;
-      }
-      bar.update(done);
-    },
-    stop: () => {
-      if (started) bar.stop();
-    },
-  };
-}
 
 function fiscalYearOption(value: string): number {
   if (!/^[0-9]{4}$/.test(value)) throw new UsageError(`--fiscal-year ${value}: give a year like 2026.`);
@@ -98,7 +78,7 @@ export interface GobdExportCliOptions {
   progress?: boolean;
 }
 
-export async function writeGobdExport(store: EventStore, options: GobdExportCliOptions, onProgress?: Progress): Promise<string> {
+export async function writeGobdExport(store: EventStore, options: GobdExportCliOptions, onProgress?: ProgressBar['onProgress']): Promise<string> {
   const year = await readLedgerYear(store, options.company, fiscalYearOption(options.fiscalYear), onProgress);
   const outDir = path.resolve(options.out);
   await mkdir(outDir, { recursive: true });
@@ -120,7 +100,7 @@ export interface JournalEntriesCliOptions {
   out: string;
 }
 
-export async function writeJournalEntries(store: EventStore, options: JournalEntriesCliOptions, onProgress?: Progress): Promise<string> {
+export async function writeJournalEntries(store: EventStore, options: JournalEntriesCliOptions, onProgress?: ProgressBar['onProgress']): Promise<string> {
   const year = await readLedgerYear(store, options.company, fiscalYearOption(options.fiscalYear), onProgress);
   await writeFile(options.out, journalEntriesCsv(year));
   const lines = year.postings.reduce((total, recorded) => total + recorded.posting.lines.length, 0);
@@ -157,7 +137,7 @@ export function register(program: Command): void {
     .option('--no-progress', 'do not draw a progress bar')
     .addHelpText('after', environment)
     .action(async (options: GobdExportCliOptions) => {
-      const bar = progressBar('reading transactions', options.progress !== false);
+      const bar = progressBar(options.progress !== false, 'reading transactions |{bar}| {value}/{total}');
       const message = await withStore((store) => writeGobdExport(store, options, bar.onProgress)).finally(() => bar.stop());
       process.stdout.write(`${message}\n`);
     });
@@ -173,7 +153,7 @@ export function register(program: Command): void {
     .option('--no-progress', 'do not draw a progress bar')
     .addHelpText('after', environment)
     .action(async (options: JournalEntriesCliOptions & { progress: boolean }) => {
-      const bar = progressBar('reading transactions', options.progress);
+      const bar = progressBar(options.progress, 'reading transactions |{bar}| {value}/{total}');
       const message = await withStore((store) => writeJournalEntries(store, options, bar.onProgress)).finally(() => bar.stop());
       process.stdout.write(`${message}\n`);
     });

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { createLedgerCommandHandler, importSaft, LedgerCommands, SAFT_DEFAULT_APPROVAL_THRESHOLD, SAFT_FILE_BYTES_MAX, type SaftImportReport } from '@neuroerp/command-api';
 import { UsageError } from '../cli-errors';
 import { loadServerConfig, serverConfigHelp } from '../config';
 import { DEMO_COMPANY_ID } from '../demo-data';
 import { openEventStore } from '../event-store-connection';
+import { progressBar } from '../progress-bar';
 
 /** Exit code when the file was read but the import rejected it (nothing written); 1 stays for failures to run at all. */
 export const IMPORT_REJECTED_EXIT_CODE = 3;
@@ -47,24 +47,16 @@ async function runImport(file: string, options: ImportSaftOptions): Promise<void
   const xml = await readFile(resolved, 'utf8');
   const config = loadServerConfig();
   const opened = await openEventStore(config);
-  const bar = new SingleBar({ format: 'importing |{bar}| {value}/{total} steps', stream: process.stderr }, Presets.shades_classic);
-  let started = false;
+  const bar = progressBar(options.progress, 'importing |{bar}| {value}/{total} steps');
   try {
     const commands = new LedgerCommands(createLedgerCommandHandler(opened.store));
     const context = { actor: { userId: options.actor, role: 'accountant' as const }, correlationId: `saft-import-${randomUUID()}`, requestId: null };
     const report = await importSaft(commands, context, xml, {
       companyId: options.company,
       approvalThreshold: options.approvalThreshold,
-      onProgress: (done, total) => {
-        if (!options.progress || process.stderr.isTTY !== true) return;
-        if (!started) {
-          bar.start(total, 0);
-          started = true;
-        }
-        bar.update(done);
-      },
+      onProgress: bar.onProgress,
     });
-    if (started) bar.stop();
+    bar.stop();
     process.stdout.write(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${describeImportReport(report)}\n`);
     if (!report.accepted) process.exitCode = IMPORT_REJECTED_EXIT_CODE;
   } finally {

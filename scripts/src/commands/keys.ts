@@ -1,9 +1,9 @@
-import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { addMasterKeyVersion, MASTER_KEY_ROTATION_DAYS, masterKeyAgeDays, PostgresDataKeyStore, type MasterKeyRing } from '@neuroerp/infra';
 import { loadServerConfig, serverConfigHelp } from '../config';
 import { openEventStore } from '../event-store-connection';
 import { openPrivacy, type Privacy } from '../privacy';
+import { progressBar } from '../progress-bar';
 
 export function register(program: Command): void {
   const keys = program
@@ -82,18 +82,9 @@ async function rotate(privacy: Privacy, connectKeys: ConnectKeys, options: { rew
     process.stdout.write(`added master key version ${ring.current.version} to ${ring.source.kind === 'file' ? ring.source.file : 'PRIVACY_MASTER_KEYS'}\n`);
   }
   try {
-    const bar = new SingleBar({ format: 're-wrapping |{bar}| {value}/{total} data keys', stream: process.stderr }, Presets.shades_classic);
-    const showProgress = options.progress && process.stderr.isTTY === true;
-    let started = false;
-    const result = await keys.rewrapAll((done, total) => {
-      if (!showProgress) return;
-      if (!started) {
-        bar.start(total, 0);
-        started = true;
-      }
-      bar.update(done);
-    });
-    if (started) bar.stop();
+    const bar = progressBar(options.progress, 're-wrapping |{bar}| {value}/{total} data keys');
+    const result = await keys.rewrapAll(bar.onProgress);
+    bar.stop();
     process.stdout.write(`re-wrapped ${result.rewrapped} data keys under master key version ${keys.ring.current.version}; ciphertexts unchanged\n`);
   } finally {
     await opened?.close();

@@ -1,4 +1,3 @@
-import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import {
   createDocumentsCommandHandler,
@@ -14,6 +13,7 @@ import { DEMO_COMPANY_ID, DEMO_MONTHS, seedDemoData, type SeedSummary } from '..
 import { openEventStore } from '../event-store-connection';
 import { openFileStore } from '../file-store';
 import { openPrivacy } from '../privacy';
+import { progressBar } from '../progress-bar';
 
 export function register(program: Command): void {
   program
@@ -42,9 +42,7 @@ async function seed(options: { progress: boolean }): Promise<void> {
     throw error;
   });
   try {
-    const showProgress = options.progress && process.stderr.isTTY === true;
-    const bar = new SingleBar({ format: 'seeding |{bar}| {value}/{total} steps', stream: process.stderr }, Presets.shades_classic);
-    let started = false;
+    const bar = progressBar(options.progress, 'seeding |{bar}| {value}/{total} steps');
     // Users and documents carry personal data: encrypted per subject on the way in.
     const store = privacy.protect(opened.store);
     const dependencies = {
@@ -55,16 +53,9 @@ async function seed(options: { progress: boolean }): Promise<void> {
       users: new UserDirectory(store),
     };
     const summary = await seedDemoData(dependencies, {
-      onProgress: (done, total) => {
-        if (!showProgress) return;
-        if (!started) {
-          bar.start(total, 0);
-          started = true;
-        }
-        bar.update(done);
-      },
+      onProgress: bar.onProgress,
     });
-    if (started) bar.stop();
+    bar.stop();
     process.stdout.write(`${describeSummary(summary)} (${opened.location})\n`);
   } finally {
     await files.close();
