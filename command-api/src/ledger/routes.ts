@@ -346,7 +346,7 @@ export const ledgerRoutes: readonly LedgerRoute[] = [
     response: transactionViewSchema,
     successStatus: 200,
     conditional: true,
-    errorCodes: ['TRANSACTION_NOT_FOUND', 'TRANSACTION_NOT_SUBMITTED', 'APPROVER_IS_SUBMITTER', 'APPROVED_HASH_MISMATCH'],
+    errorCodes: ['TRANSACTION_NOT_FOUND', 'TRANSACTION_NOT_SUBMITTED', 'APPROVER_IS_SUBMITTER', 'APPROVED_HASH_MISMATCH', 'APPROVAL_THROUGH_WORKFLOW', 'FISCAL_YEAR_NOT_OPEN'],
     handle: async ({ params, body, context, ifMatch }, commands) => ({
       outcome: await commands.approveTransaction(context, params.transactionId, ifMatch, { through: 'direct', approvedHash: body.approvedHash }),
     }),
