@@ -316,6 +316,9 @@ export class CommandHandler implements StreamReader {
           while (size < queue.length && size < COMMANDS_PER_APPEND_MAX && !(queue[size] as Pending).solo) size += 1;
         }
         await this.writeBatch(streamId, model, queue.splice(0, size));
+        // One event-loop turn before the next batch: commands set free by the same commit
+        // (e.g. postings whose drafts were appended in it) join it instead of the one after.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       this.queues.delete(streamId);

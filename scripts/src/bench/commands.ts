@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { SKR03_DEMO_CHART, SKR03_DEMO_SETTINGS } from '@neuroerp/domains';
 import { PostgresEventStore, PostgresIdempotencyStore, startEmbeddedPostgres, type EmbeddedPostgresServer } from '@neuroerp/infra';
 import { closeServer, createServerApp, listen } from '../server';
 import { eventMetadata, ledgerTransactionPosted } from './eventstore-sides';
+import { runHttpLoad } from './http-load';
 import { percentile, runOperations, startProgress } from './measure';
 import type { BenchSuite, SuiteOptions, SuiteOutcome, TargetCheck } from './suite';
 import { formatCount, formatMs, formatTable } from './table';
@@ -25,8 +25,10 @@ import { formatCount, formatMs, formatTable } from './table';
  * in the same run as the yardstick.
  *
  * The database: an embedded PostgreSQL in a temporary directory on a free port, or a scratch
- * database on DATABASE_URL when that is set. Client and server share this process (and the
- * machine's cores with PostgreSQL), so the figures are a lower bound for a separate client.
+ * database on DATABASE_URL when that is set. The client runs on a worker thread of this
+ * process (http-load.ts), so that its work does not queue on the server's event loop; it still
+ * shares the machine's cores with the server and PostgreSQL, so the figures are a lower bound
+ * for a client on another machine.
  */
 
 const HTTP_CONCURRENCY = 32;
@@ -143,22 +145,6 @@ interface HttpFigures {
   count: number;
 }
 
-function postJson(agent: http.Agent, port: number, pathName: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      { host: '127.0.0.1', port, path: pathName, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
 async function measureHttp(connectionString: string, quick: boolean, keysDir: string): Promise<HttpFigures> {
   const schema = 'bench_ledger';
   const eventStore = await PostgresEventStore.connect({ connectionString, schema });
@@ -190,37 +176,14 @@ async function measureHttp(connectionString: string, quick: boolean, keysDir: st
   });
   const server = await listen(app, 0);
   const port = (server.address() as { port: number }).port;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: HTTP_CONCURRENCY });
   const postingDate = `${year}-01-15`;
   const runId = randomUUID().slice(0, 8);
-  const latencies: number[] = [];
-  const postOne = async (index: number, record: boolean) => {
-    const amount = `${100 + (index % 900)}.${String(index % 100).padStart(2, '0')}`;
-    const body = JSON.stringify({
-      transactionId: `bench-${runId}-${index}`,
-      companyId: COMPANY_ID,
-      type: 'journal',
-      documentDate: postingDate,
-      postingDate,
-      description: `bench ${index}`,
-      lines: [
-        { accountNumber: '1200', side: 'debit', amount, currency: 'EUR' },
-        { accountNumber: '8400', side: 'credit', amount, currency: 'EUR' },
-      ],
-      post: true,
-    });
-    const started = process.hrtime.bigint();
-    const response = await postJson(agent, port, '/api/finance/transactions', body, { authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() });
-    if (record) latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
-    if (response.status !== 201) throw new Error(`POST answered ${response.status}: ${response.body.slice(0, 300)}`);
-  };
   try {
     const warmup = quick ? PLAN.httpWarmup / QUICK_DIVISOR : PLAN.httpWarmup;
     const count = quick ? PLAN.httpTransactions / QUICK_DIVISOR : PLAN.httpTransactions;
-    await runOperations(warmup, HTTP_CONCURRENCY, (index) => postOne(index, false));
-    const progress = startProgress('post_c32', count);
-    const elapsedMs = await runOperations(count, HTTP_CONCURRENCY, (index) => postOne(warmup + index, true), progress);
-    progress.stop();
+    // The client runs on a worker thread (http-load.ts): this thread's event loop serves only the requests.
+    const load = await runHttpLoad({ port, token, runId, companyId: COMPANY_ID, postingDate, concurrency: HTTP_CONCURRENCY, warmup, count });
+    const { elapsedMs, latencies } = load;
     // Every acknowledged posting is in the fiscal year, with gapless vouchers.
     const year_ = await commands.getFiscalYear(COMPANY_ID, year);
     if (year_?.resource.postedCount !== warmup + count || year_.resource.lastVoucherNumber !== warmup + count) {
@@ -233,7 +196,6 @@ async function measureHttp(connectionString: string, quick: boolean, keysDir: st
     );
     return figures;
   } finally {
-    agent.destroy();
     await closeServer(server, 1000);
     await idempotencyStore.close();
     await eventStore.close();

@@ -2,6 +2,9 @@
  * Collects concurrent requests into batches and hands one batch at a time to `commit`.
  * While a batch is being committed, new requests queue up and form the next batch, so the
  * batch size grows with the load by itself; when idle, a request waits at most `windowMs`.
+ * With `turnsBetweenBatches`, the queue waits that many turns of the event loop (setImmediate)
+ * after answering a batch before it forms the next, so that work continuing from the answers
+ * can queue its follow-up requests for that next batch.
  */
 export class GroupCommitQueue<Request, Result> {
   private readonly queue: { request: Request; resolve: (r: Result) => void; reject: (e: unknown) => void }[] = [];
@@ -9,7 +12,7 @@ export class GroupCommitQueue<Request, Result> {
 
   constructor(
     private readonly commit: (requests: Request[]) => Promise<(Result | Error)[]>,
-    private readonly limits: { requestsPerBatchMax: number; windowMs: number; queueLengthMax: number },
+    private readonly limits: { requestsPerBatchMax: number; windowMs: number; queueLengthMax: number; turnsBetweenBatches?: number },
   ) {
     if (limits.requestsPerBatchMax < 1 || limits.queueLengthMax < limits.requestsPerBatchMax) {
       throw new Error('group commit limits: need 1 <= requestsPerBatchMax <= queueLengthMax');
@@ -48,6 +51,10 @@ export class GroupCommitQueue<Request, Result> {
       } catch (error) {
         for (const entry of batch) entry.reject(error);
       }
+      // Let the callers just answered run on before the next batch is formed: a caller whose
+      // next step is another request (a command's second append, the next write of a busy
+      // stream) then joins that batch instead of waiting for the one after it.
+      for (let turn = 0; turn < (this.limits.turnsBetweenBatches ?? 0); turn += 1) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.running = false;
   }

@@ -30,6 +30,29 @@ describe('GroupCommitQueue', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'rejected']);
   });
 
+  it('with turnsBetweenBatches, a follow-up submitted from an answer joins the very next batch', async () => {
+    const run = async (turnsBetweenBatches: number) => {
+      const batches: string[][] = [];
+      const queue = new GroupCommitQueue<string, string>(
+        async (requests) => {
+          batches.push(requests);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          return requests;
+        },
+        { requestsPerBatchMax: 10, windowMs: 0, queueLengthMax: 100, turnsBetweenBatches },
+      );
+      const first = queue.submit('a1').then(async () => queue.submit('a2'));
+      const others = [queue.submit('b1')];
+      // b2 arrives while the first batch is in flight.
+      setTimeout(() => others.push(queue.submit('b2')), 1);
+      await first;
+      await Promise.all(others);
+      return batches;
+    };
+    expect(await run(1)).toEqual([['a1', 'b1'], ['b2', 'a2']]);
+    expect(await run(0)).toEqual([['a1', 'b1'], ['b2'], ['a2']]);
+  });
+
   it('refuses work beyond the queue limit', async () => {
     const queue = new GroupCommitQueue<number, number>(async (r) => r, { requestsPerBatchMax: 1, windowMs: 0, queueLengthMax: 2 });
     const accepted = [queue.submit(1), queue.submit(2)];

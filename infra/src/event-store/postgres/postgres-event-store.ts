@@ -27,6 +27,13 @@ const tracer = () => trace.getTracer('@neuroerp/infra');
 export const GROUP_COMMIT_APPENDS_MAX = 256;
 export const GROUP_COMMIT_WINDOW_MS = 0;
 export const APPEND_QUEUE_LENGTH_MAX = 10_000;
+/**
+ * Event-loop turns between two group commits. A writer's next append is often queued from the
+ * answer to its previous one (a command's second append; the command handler's per-stream
+ * writer, which itself waits one turn to collect the commands that the same answers set
+ * free): without these turns it missed the next batch and waited for the one after it.
+ */
+const APPEND_TURNS_BETWEEN_BATCHES = 2;
 /** Stream versions this process remembers for the one-round-trip path; beyond it the memory starts afresh. */
 export const KNOWN_STREAM_VERSIONS_MAX = 100_000;
 
@@ -85,6 +92,7 @@ export class PostgresEventStore implements EventStore {
       requestsPerBatchMax: options.groupCommitAppendsMax ?? GROUP_COMMIT_APPENDS_MAX,
       windowMs: options.groupCommitWindowMs ?? GROUP_COMMIT_WINDOW_MS,
       queueLengthMax: APPEND_QUEUE_LENGTH_MAX,
+      turnsBetweenBatches: APPEND_TURNS_BETWEEN_BATCHES,
     });
   }
 
