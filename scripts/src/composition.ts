@@ -35,7 +35,7 @@ import { EscalationScheduler } from './escalation-scheduler';
 import { PostgresLeaderLock } from './leader-lock';
 import { PROCESS_MANAGER_RESTART_DELAY_MS, ProcessManagerSupervisor } from './process-manager-supervisor';
 import { createProjectionsRouter, ProjectionService } from './projections';
-import { openPrivacy } from './privacy';
+import { openPrivacy, privacyMetrics } from './privacy';
 import { createServerApp } from './server';
 import { serveUi } from './ui-static';
 
@@ -218,6 +218,7 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
     ...commandSide,
     ...querySide,
     ...(serves('projections') || serves('query-api') ? { projections: { router: createProjectionsRouter(projections), metrics: projections.metrics.registry } } : {}),
+    metrics: [privacyMetrics(privacy)],
   });
   return { app, eventStore, identity, projections, workflowCommands, processManagers };
 }

@@ -4,7 +4,8 @@ import * as schemas from '@neuroerp/schemas';
 import { dropInactiveTableSet, dropReplay, holdsPersonalData, listReplays, rebuildProjection } from '@neuroerp/projections';
 import { UsageError } from './cli-errors';
 import type { ProjectionService } from './projections';
-import { loadMasterKeyRing, PersonalDataCipher, PersonalDataEventStore, PostgresDataKeyStore, type EventStore } from '@neuroerp/infra';
+import { Gauge, Registry } from 'prom-client';
+import { loadMasterKeyRing, MASTER_KEY_ROTATION_DAYS, masterKeyAgeDays, PersonalDataCipher, PersonalDataEventStore, PostgresDataKeyStore, type EventStore } from '@neuroerp/infra';
 import type { ServerConfig } from './config';
 
 /** The privacy layer of one process: the data keys (in the store's database) and the cipher over them. */
@@ -103,4 +104,23 @@ export async function forgetSubject(options: ForgetOptions): Promise<ForgetRepor
     if (names.has(replay.name) && (await dropReplay(service.db, service.controlSchema, replay.schema))) droppedReplays.push(replay.schema);
   }
   return { subjectId, keyDestroyed: destroyed.existed, alreadyForgotten: destroyed.alreadyForgotten, position, rebuilt, droppedReplays };
+}
+
+/**
+ * `privacy_master_key_age_days`: days since the current master key version was created (a file-backed
+ * ring is re-read at each scrape, so a rotation by `neuroerp keys rotate` shows at once). Alerted at 30.
+ */
+export function privacyMetrics(privacy: Privacy): Registry {
+  const registry = new Registry();
+  const ring = privacy.keys.ring;
+  new Gauge({
+    name: 'privacy_master_key_age_days',
+    help: `Days since the current master key version of personal-data encryption was created; rotate every ${MASTER_KEY_ROTATION_DAYS} days (neuroerp keys rotate).`,
+    registers: [registry],
+    async collect() {
+      await ring.refresh();
+      this.set(masterKeyAgeDays(ring, new Date()));
+    },
+  });
+  return registry;
 }

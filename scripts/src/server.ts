@@ -61,6 +61,8 @@ export interface ServerDependencies {
   ui?: RequestHandler;
   /** `GET /api/projections` and the projection metrics (scripts `ProjectionService`); absent: not mounted. */
   projections?: { router: RequestHandler; metrics: Registry };
+  /** Further metrics served at /metrics (e.g. the privacy master key's age). */
+  metrics?: readonly Registry[];
 }
 
 /** An expected HTTP failure, mapped by the error middleware like every other error. */
@@ -125,8 +127,9 @@ export function createServerApp(deps: ServerDependencies): Express {
   if (deps.identity) app.use(deps.identity.router);
 
   app.get('/metrics', async (_req, res) => {
-    const projectionMetrics = deps.projections ? `\n${await deps.projections.metrics.metrics()}` : '';
-    res.type(metrics.contentType).send(`${await metrics.metrics()}${projectionMetrics}`);
+    const more = [...(deps.projections ? [deps.projections.metrics] : []), ...(deps.metrics ?? [])];
+    const texts = await Promise.all(more.map((registry) => registry.metrics()));
+    res.type(metrics.contentType).send([await metrics.metrics(), ...texts].join('\n'));
   });
 
   // One document, two addresses: /api/openapi.json for tools, /api/docs as before.

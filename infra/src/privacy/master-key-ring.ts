@@ -66,12 +66,17 @@ export class MasterKeyRing {
     return this.keys;
   }
 
+  /** Re-reads a file-backed ring (another process may have added a version); a configured ring does not change. */
+  async refresh(): Promise<void> {
+    if (this.source.kind === 'file') this.keys = (await readKeyFile(this.source.file)).sort((a, b) => a.version - b.version);
+  }
+
   /** The key of `version`; a file-backed ring re-reads its file once (another process may have rotated). */
   async resolve(version: number): Promise<MasterKey> {
     const known = this.keys.find((key) => key.version === version);
     if (known !== undefined) return known;
     if (this.source.kind === 'file') {
-      this.keys = (await readKeyFile(this.source.file)).sort((a, b) => a.version - b.version);
+      await this.refresh();
       const reloaded = this.keys.find((key) => key.version === version);
       if (reloaded !== undefined) return reloaded;
     }
