@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { embeddedPostgresConnectionString, newTestEvent, PostgresEventStore, uniqueStreamId } from '@neuroerp/infra';
+import { freePort } from './free-port';
 
 // `neuroerp start` as a user runs it: the compiled CLI in its own process, no DATABASE_URL,
 // so the embedded PostgreSQL comes up under DATA_DIR (npm test builds before jest runs).
@@ -21,17 +21,6 @@ interface Run {
   pgPort: number;
   output: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function cliEnvironment(overrides: Record<string, string>): Record<string, string> {

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { freePort } from './free-port';
 
 // The dashboard in a real browser (issue 6, "Tests"): Debian's Chromium drives the built UI
 // (ui/dist) against `neuroerp start` on an embedded PostgreSQL, as a user would run it.
@@ -26,17 +26,6 @@ function skipReasonOf(): string | undefined {
   return undefined;
 }
 const skipReason = skipReasonOf();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Run {
   child: ChildProcess;

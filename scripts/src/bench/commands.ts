@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -14,6 +13,7 @@ import { runHttpLoad } from './http-load';
 import { percentile, runOperations, startProgress } from './measure';
 import type { BenchSuite, SuiteOptions, SuiteOutcome, TargetCheck } from './suite';
 import { formatCount, formatMs, formatTable } from './table';
+import { freePort } from '../free-port';
 
 /**
  * `npm run bench -- commands [--quick]`: the ledger command API end to end. Authenticated
@@ -42,17 +42,6 @@ const COMPANY_ID = 'bench-gmbh';
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface Database {

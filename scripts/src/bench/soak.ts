@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -13,6 +13,7 @@ import { closeServer, listen } from '../server';
 import { percentile } from './measure';
 import type { BenchSuite, SuiteOptions, SuiteOutcome, TargetCheck } from './suite';
 import { formatCount, formatMs, formatTable } from './table';
+import { freePort } from '../free-port';
 
 /**
  * `npm run bench -- soak [--duration <s>] [--quick]`: the embedded default (an embedded
@@ -39,17 +40,6 @@ const RSS_GROWTH_PCT_MAX = 10;
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface Answer {
