@@ -1,4 +1,5 @@
 import knex, { type Knex } from 'knex';
+import pg from 'pg';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -16,6 +17,8 @@ export interface SchemaMigration {
 /**
  * Creates `schema` if needed and applies the pending `migrations` with knex, keeping the
  * bookkeeping in `<schema>.<tableName>` so that each table set migrates independently.
+ * Processes that start at once (the server and a CLI command, say) take turns: knex's own
+ * lock table cannot guard the creation of its bookkeeping tables, a session advisory lock can.
  */
 export async function migrateSchema(
   connectionString: string,
@@ -24,6 +27,24 @@ export async function migrateSchema(
   tableName: string,
 ): Promise<void> {
   assertSchemaName(schema);
+  const lock = new pg.Client({ connectionString });
+  lock.on('error', () => undefined);
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock(hashtext($1))', [`migrate ${schema}.${tableName}`]);
+    await applyMigrations(connectionString, schema, migrations, tableName);
+  } finally {
+    // Ending the session releases its advisory lock.
+    await lock.end().catch(() => undefined);
+  }
+}
+
+async function applyMigrations(
+  connectionString: string,
+  schema: string,
+  migrations: readonly SchemaMigration[],
+  tableName: string,
+): Promise<void> {
   const db = knex({ client: 'pg', connection: connectionString, pool: { min: 0, max: 1 } });
   try {
     await db.raw(`create schema if not exists "${schema}"`).catch((error: { code?: string }) => {

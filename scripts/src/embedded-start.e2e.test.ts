@@ -78,6 +78,14 @@ async function stopCli(run: Run, signal: NodeJS.Signals = 'SIGTERM'): Promise<{ 
   }
 }
 
+/** Stops the CLI and returns how it exited, with its last log lines when it did not exit 0 (so a failure explains itself). */
+async function stopCleanly(run: Run): Promise<{ code: number | null; signal: NodeJS.Signals | null; logTail: string[] }> {
+  const exit = await stopCli(run);
+  return { ...exit, logTail: exit.code === 0 ? [] : run.output.slice(-30) };
+}
+
+const CLEAN_EXIT = { code: 0, signal: null, logTail: [] };
+
 function logLines(run: Run): Record<string, unknown>[] {
   return run.output.flatMap((line) => {
     try {
@@ -151,7 +159,7 @@ describe('neuroerp start with the embedded PostgreSQL', () => {
     expect(logLines(run)).toContainEqual(expect.objectContaining({ msg: 'embedded PostgreSQL started', createdCluster: true }));
     await withStore(dataDir, run.pgPort, (store) => store.appendToStream(streamId, [marker], { expectedVersion: 'no_stream' }));
 
-    expect(await stopCli(run)).toEqual({ code: 0, signal: null });
+    expect(await stopCleanly(run)).toEqual(CLEAN_EXIT);
     expect(logLines(run)).toContainEqual(expect.objectContaining({ msg: 'stopped', exitCode: 0 }));
     // PostgreSQL shut down cleanly: it removes its lock file last.
     expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
@@ -164,7 +172,7 @@ describe('neuroerp start with the embedded PostgreSQL', () => {
     expect(logLines(run)).toContainEqual(expect.objectContaining({ msg: 'embedded PostgreSQL started', createdCluster: false }));
     const events = await withStore(dataDir, run.pgPort, (store) => store.readStream(streamId, { maxCount: 10 }));
     expect(events.map((event) => [event.eventId, event.data])).toEqual([[marker.eventId, marker.data]]);
-    expect(await stopCli(run)).toEqual({ code: 0, signal: null });
+    expect(await stopCleanly(run)).toEqual(CLEAN_EXIT);
   }, 180_000);
 
   it('recovers from a killed run: shuts the orphaned PostgreSQL down and starts with the data intact', async () => {
@@ -181,7 +189,7 @@ describe('neuroerp start with the embedded PostgreSQL', () => {
     expect(run.output.join('\n')).toMatch(/orphaned by a previous run/);
     const events = await withStore(dataDir, run.pgPort, (store) => store.readStream(streamId, { maxCount: 10 }));
     expect(events.map((event) => event.eventId)).toEqual([marker.eventId]);
-    expect(await stopCli(run)).toEqual({ code: 0, signal: null });
+    expect(await stopCleanly(run)).toEqual(CLEAN_EXIT);
   }, 180_000);
 });
 
@@ -195,7 +203,7 @@ describe('neuroerp start as a normal user', () => {
     runs.push(run);
     await waitUntilReady(run);
     expect((await fetch(`${run.url}/health`)).status).toBe(200);
-    expect(await stopCli(run)).toEqual({ code: 0, signal: null });
+    expect(await stopCleanly(run)).toEqual(CLEAN_EXIT);
   }, 180_000);
 });
 

@@ -322,6 +322,13 @@ export class GracefulShutdown {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // Node would exit 1 with only a stack trace on stderr; log the cause and shut down in order instead.
+    const onCrash = (error: unknown, origin: string): void => {
+      this.logger.fatal({ err: error, origin }, 'unexpected error; shutting down');
+      void this.run(1);
+    };
+    process.on('uncaughtException', (error, origin) => onCrash(error, origin));
+    process.on('unhandledRejection', (reason) => onCrash(reason, 'unhandledRejection'));
   }
 
   add(name: string, run: () => Promise<void>): void {
