@@ -364,7 +364,7 @@ export function describeEventStoreContract(
           expect([...seen.values()].every((count) => count === 1)).toBe(true);
           expect(appendedIds.every((id) => seen.has(id))).toBe(true);
         },
-        // A liveness bound, not a speed gate: on 2 shared cores beside the browser and fault tests a run can take minutes.
+        // A liveness bound, not a speed gate: about 30 s on a quiet machine with 2 cores (docs/benchmarks.md), minutes beside other load.
         600_000,
       );
     });

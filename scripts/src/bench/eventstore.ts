@@ -19,6 +19,8 @@ import { formatCount, formatMs, formatRatio, formatTable } from './table';
 
 /** Concurrent writers in `append_c16`. */
 const WRITERS_CONCURRENT = 16;
+/** Store instances in `append_c16_replicas`: command-API replicas sharing one database and one hash chain. */
+const REPLICAS = 8;
 const BATCH_EVENTS = 100;
 const READ_STREAM_EVENTS = 1000;
 /** The quick run does this many times fewer operations. */
@@ -39,7 +41,7 @@ if (BATCH_EVENTS > EVENTS_PER_APPEND_MAX || READ_STREAM_EVENTS > EVENTS_PER_APPE
   throw new Error('bench limits: a batch or the read stream exceeds the event store limits');
 }
 
-type CaseName = 'append_c1' | 'append_c16' | 'append_occ' | 'append_batch100' | 'read_stream';
+type CaseName = 'append_c1' | 'append_c16' | 'append_c16_replicas' | 'append_occ' | 'append_batch100' | 'read_stream';
 type Unit = 'events_per_s' | 'ms';
 
 interface CasePlan {
@@ -53,6 +55,7 @@ interface CasePlan {
 const FULL_PLAN: Record<CaseName, CasePlan> = {
   append_c1: { operations: 5000, warmup: 500 },
   append_c16: { operations: 20_000, warmup: 2000 },
+  append_c16_replicas: { operations: 20_000, warmup: 2000 },
   append_occ: { operations: 5000, warmup: 500 },
   append_batch100: { operations: 500, warmup: 50 },
   read_stream: { operations: 400, warmup: 40 },
@@ -103,6 +106,8 @@ interface CaseResult {
   bySide: Record<SideName, number>;
   /** Raw bulk references of `append_batch100`, events per second. */
   rawBulk?: { copy: number; unnest: number };
+  /** `append_c16_replicas`: ours with the writers spread over {@link REPLICAS} store instances, events per second. */
+  oursReplicas?: number;
 }
 
 class EventStoreBench {
@@ -113,6 +118,8 @@ class EventStoreBench {
 
   constructor(
     private readonly sides: Record<SideName, EventStoreSide>,
+    /** More instances of our store on the `ours` database, for `append_c16_replicas`. */
+    private readonly replicas: OursSide[],
     private readonly databases: ScratchDatabases,
     private readonly quick: boolean,
   ) {}
@@ -216,6 +223,26 @@ class EventStoreBench {
     this.results.set('append_c16', { unit: 'events_per_s', bySide: this.bySide(figures) });
   }
 
+  async appendC16Replicas(): Promise<void> {
+    log(
+      `append_c16_replicas: as append_c16, ours with the ${WRITERS_CONCURRENT} writers spread over ${this.replicas.length} store instances` +
+        ' (replicas of the command API: every commit contends for the one chain head)',
+    );
+    const figures = await this.measureAppends('append_c16_replicas', WRITERS_CONCURRENT, 1, [
+      ...this.plainContestants((side, _, sequence) => side.appendToNewStream(newStreamId(), 1, sequence)),
+      {
+        label: `ours-${this.replicas.length}-replicas`,
+        side: this.sides.ours,
+        append: (index, sequence) => (this.replicas[index % this.replicas.length] as OursSide).appendToNewStream(newStreamId(), 1, sequence),
+      },
+    ]);
+    this.results.set('append_c16_replicas', {
+      unit: 'events_per_s',
+      bySide: this.bySide(figures),
+      oursReplicas: figures.get(`ours-${this.replicas.length}-replicas`) as number,
+    });
+  }
+
   async appendOcc(): Promise<void> {
     log('append_occ: 1 event per append to one stream, expected version checked, one writer');
     // One stream per side for warm-up and all rounds: append number i finds i events there.
@@ -309,7 +336,7 @@ class EventStoreBench {
   report(): string {
     const header = ['case', 'unit', 'ours', 'emmett', 'raw', 'ours/emmett', 'ours/raw'];
     const rows: string[][] = [];
-    for (const [caseName, { unit, bySide, rawBulk }] of this.results) {
+    for (const [caseName, { unit, bySide, rawBulk, oursReplicas }] of this.results) {
       const format = unit === 'ms' ? formatMs : formatCount;
       rows.push([
         caseName,
@@ -324,12 +351,16 @@ class EventStoreBench {
         rows.push(['  raw bulk: COPY', 'events/s', '', '', formatCount(rawBulk.copy), '', formatRatio(bySide.ours / rawBulk.copy)]);
         rows.push(['  raw bulk: unnest INSERT', 'events/s', '', '', formatCount(rawBulk.unnest), '', formatRatio(bySide.ours / rawBulk.unnest)]);
       }
+      if (oursReplicas !== undefined) {
+        rows.push([`  ours on ${REPLICAS} replicas`, 'events/s', formatCount(oursReplicas), '', '', formatRatio(oursReplicas / bySide.emmett), formatRatio(oursReplicas / bySide.raw)]);
+      }
     }
     return formatTable(header, rows);
   }
 
   targets(): TargetCheck[] {
     const c16 = this.result('append_c16').bySide;
+    const replicas = this.result('append_c16_replicas');
     const c1 = this.result('append_c1').bySide;
     const occ = this.result('append_occ').bySide;
     const batch = this.result('append_batch100');
@@ -344,6 +375,10 @@ class EventStoreBench {
     return [
       atLeast('append_c16', 'ours >= 5x emmett', c16.ours / c16.emmett, 5),
       atLeast('append_c16', 'ours >= 1.5x raw', c16.ours / c16.raw, 1.5),
+      // One hash chain serializes the replicas' commits (one or two events each, four round trips under the lock); the gate
+      // is that contention does not collapse throughput, as it did while every replica first tried the one-round-trip
+      // path (1.4% of one store then, 9% now; docs/benchmarks.md).
+      atLeast('append_c16_replicas', `ours on ${REPLICAS} replicas >= 5% of ours on one`, (replicas.oursReplicas ?? Number.NaN) / replicas.bySide.ours, 0.05),
       atLeast('append_c1', 'ours >= raw', c1.ours / c1.raw, 1),
       atLeast('append_occ', 'ours >= raw', occ.ours / occ.raw, 1),
       atLeast('append_batch100', 'ours >= 50% of raw bulk (COPY)', batch.bySide.ours / (batch.rawBulk?.copy ?? Number.NaN), 0.5),
@@ -364,26 +399,33 @@ class EventStoreBench {
         `REFERENCE suite=eventstore case=append_batch100 raw_bulk_copy=${Math.round(bulk.copy)} raw_bulk_unnest=${Math.round(bulk.unnest)} unit=events_per_s`,
       );
     }
-    for (const [caseName, { unit, bySide }] of this.results) {
+    for (const [caseName, { unit, bySide, oursReplicas }] of this.results) {
       const value = (n: number) => (unit === 'ms' ? n.toFixed(2) : String(Math.round(n)));
+      const replicas = oursReplicas === undefined ? '' : ` ours_${REPLICAS}_replicas=${value(oursReplicas)}`;
       lines.push(
-        `RESULT suite=eventstore case=${caseName} ours=${value(bySide.ours)} emmett=${value(bySide.emmett)} raw=${value(bySide.raw)} unit=${unit}`,
+        `RESULT suite=eventstore case=${caseName} ours=${value(bySide.ours)}${replicas} emmett=${value(bySide.emmett)} raw=${value(bySide.raw)} unit=${unit}`,
       );
     }
     return lines;
   }
 }
 
-async function openSides(databases: ScratchDatabases): Promise<Record<SideName, EventStoreSide>> {
+async function openSides(databases: ScratchDatabases): Promise<{ sides: Record<SideName, EventStoreSide>; replicas: OursSide[] }> {
   const opened: EventStoreSide[] = [];
   try {
-    const ours = await OursSide.open(await databases.create('ours'));
+    const oursDatabase = await databases.create('ours');
+    const ours = await OursSide.open(oursDatabase);
     opened.push(ours);
+    const replicas: OursSide[] = [];
+    for (let i = 0; i < REPLICAS; i += 1) {
+      replicas.push(await OursSide.open(oursDatabase));
+      opened.push(replicas[i] as OursSide);
+    }
     const emmett = await EmmettSide.open(await databases.create('emmett'));
     opened.push(emmett);
     const raw = await RawSide.open(await databases.create('raw'));
     opened.push(raw);
-    return { ours, emmett, raw };
+    return { sides: { ours, emmett, raw }, replicas };
   } catch (error) {
     for (const side of opened) await side.close();
     throw error;
@@ -405,18 +447,19 @@ async function run(options: SuiteOptions): Promise<SuiteOutcome> {
         ' (ours and emmett store the metadata, raw does not); each side in its own fresh database;' +
         ` ${ROUNDS} rounds per case, sides in rotating order, CHECKPOINT before each side's turn`,
     );
-    const sides = await openSides(databases);
+    const { sides, replicas } = await openSides(databases);
     try {
-      const bench = new EventStoreBench(sides, databases, options.quick);
+      const bench = new EventStoreBench(sides, replicas, databases, options.quick);
       await bench.appendC1();
       await bench.appendC16();
+      await bench.appendC16Replicas();
       await bench.appendOcc();
       await bench.appendBatch100();
       await bench.readStream();
       await bench.verifyWrites();
       return { report: bench.report(), targets: bench.targets(), resultLines: bench.resultLines() };
     } finally {
-      for (const name of SIDE_NAMES) await sides[name].close();
+      for (const side of [...Object.values(sides), ...replicas]) await side.close();
     }
   } finally {
     process.off('SIGINT', onInterrupt);

@@ -33,18 +33,19 @@ describe('GroupCommitQueue', () => {
   it('with turnsBetweenBatches, a follow-up submitted from an answer joins the very next batch', async () => {
     const run = async (turnsBetweenBatches: number) => {
       const batches: string[][] = [];
+      const others: Promise<string>[] = [];
       const queue = new GroupCommitQueue<string, string>(
         async (requests) => {
           batches.push(requests);
+          // b2 arrives while the first batch is in flight (submitted here, not on a timer, so the order is certain).
+          if (batches.length === 1) others.push(queue.submit('b2'));
           await new Promise((resolve) => setTimeout(resolve, 2));
           return requests;
         },
         { requestsPerBatchMax: 10, windowMs: 0, queueLengthMax: 100, turnsBetweenBatches },
       );
       const first = queue.submit('a1').then(async () => queue.submit('a2'));
-      const others = [queue.submit('b1')];
-      // b2 arrives while the first batch is in flight.
-      setTimeout(() => others.push(queue.submit('b2')), 1);
+      others.push(queue.submit('b1'));
       await first;
       await Promise.all(others);
       return batches;

@@ -50,6 +50,23 @@ describe('one-round-trip group commits and their fallback (PostgreSQL)', () => {
     expect(result.firstBreak).toBeNull();
   });
 
+  it('stops attempting one round trip while another process writes, and takes it up again once that process is quiet', async () => {
+    const streamId = uniqueStreamId();
+    await first.appendToStream(streamId, [newTestEvent()], { expectedVersion: 'no_stream' });
+    await second.appendToStream(uniqueStreamId(), [newTestEvent()], { expectedVersion: 'no_stream' });
+    const counts = () => first.commitStatistics();
+    const start = counts();
+    // The head moved: the one-round-trip attempt is refused, the locking path commits, and sees another writer.
+    await first.appendToStream(streamId, [newTestEvent()], { expectedVersion: 0 });
+    expect(counts()).toEqual({ planned: start.planned, locked: start.locked + 1, plannedFallbacks: start.plannedFallbacks + 1 });
+    // No doomed attempt queues for the lock now; this locked commit finds the head where the first store left it.
+    await first.appendToStream(streamId, [newTestEvent()], { expectedVersion: 1 });
+    expect(counts()).toEqual({ planned: start.planned, locked: start.locked + 2, plannedFallbacks: start.plannedFallbacks + 1 });
+    // Nobody else wrote: back to one round trip.
+    await first.appendToStream(streamId, [newTestEvent()], { expectedVersion: 2 });
+    expect(counts()).toEqual({ planned: start.planned + 1, locked: start.locked + 2, plannedFallbacks: start.plannedFallbacks + 1 });
+  });
+
   it('treats a stream created elsewhere as existing, not as new', async () => {
     const streamId = uniqueStreamId();
     await second.appendToStream(streamId, [newTestEvent()], { expectedVersion: 'no_stream' });
