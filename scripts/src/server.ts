@@ -304,6 +304,8 @@ export class GracefulShutdown {
   private signal: NodeJS.Signals | null = null;
   private startupDone = false;
   private running: Promise<void> | null = null;
+  /** An uncaught error happened: the exit code is 1 even if a signal had started a clean shutdown. */
+  private crashed = false;
 
   constructor(
     private readonly logger: Logger,
@@ -325,6 +327,7 @@ export class GracefulShutdown {
     // Node would exit 1 with only a stack trace on stderr; log the cause and shut down in order instead.
     const onCrash = (error: unknown, origin: string): void => {
       this.logger.fatal({ err: error, origin }, 'unexpected error; shutting down');
+      this.crashed = true;
       void this.run(1);
     };
     process.on('uncaughtException', (error, origin) => onCrash(error, origin));
@@ -360,6 +363,7 @@ export class GracefulShutdown {
         }
       }
       clearTimeout(deadline);
+      if (this.crashed) code = 1;
       this.logger.info({ exitCode: code }, 'stopped');
       this.exit(code);
     })();
