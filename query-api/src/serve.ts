@@ -5,7 +5,7 @@ import { CSV_CONTENT_TYPE, setCsvHeaders } from './http/csv';
 import { entityTag, matchesIfNoneMatch } from './http/etag';
 import { handle, QueryProblemError } from './http/problem';
 import { parseInput } from './http/validation';
-import { AFTER_WAIT_MS_MAX, readActiveReadModels, requireActiveReadModels, type WaitForPosition } from './read-models/positions';
+import { AFTER_WAIT_MS_MAX, requireActiveReadModels, type WaitForPosition } from './read-models/positions';
 import { querySchemaOf, type QueryActor, type QueryPermission, type QueryRoute } from './route';
 
 /** What the routes are served with (built by `createQueryApiRouter` from its dependencies). */
@@ -68,8 +68,7 @@ export function mountRoute(router: Router, route: QueryRoute, env: ServeEnvironm
       const today = now.toISOString().slice(0, 10);
       const answer = await env.db.transaction(
         async (tx): Promise<Answer> => {
-          const required = await requireActiveReadModels(tx, env.controlSchema, route.reads);
-          const readModels = new Map([...(await readActiveReadModels(tx, env.controlSchema, route.optionalReads ?? [])), ...required]);
+          const readModels = await requireActiveReadModels(tx, env.controlSchema, route.reads, route.optionalReads);
           const positions = reads.map((name) => [name, readModels.get(name)?.schema ?? null, readModels.get(name)?.position ?? null]);
           const { after: _after, ...keyedQuery } = query;
           const head = route.keyedByHead === true && env.headPosition !== undefined ? await env.headPosition() : null;

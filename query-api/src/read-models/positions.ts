@@ -26,10 +26,18 @@ export async function readActiveReadModels(db: Knex, controlSchema: string, name
   return new Map(rows.map((row) => [row.name, { name: row.name, schema: row.schema_name, position: BigInt(row.position) }]));
 }
 
-/** Like {@link readActiveReadModels} but every name must be built: else 503 READ_MODEL_NOT_READY. */
-export async function requireActiveReadModels(db: Knex, controlSchema: string, names: readonly string[]): Promise<Map<string, ActiveReadModel>> {
-  const active = await readActiveReadModels(db, controlSchema, names);
-  const missing = names.filter((name) => !active.has(name));
+/**
+ * Like {@link readActiveReadModels} but every `required` name must be built: else 503
+ * READ_MODEL_NOT_READY. The `optional` ones are read in the same query where they are built.
+ */
+export async function requireActiveReadModels(
+  db: Knex,
+  controlSchema: string,
+  required: readonly string[],
+  optional: readonly string[] = [],
+): Promise<Map<string, ActiveReadModel>> {
+  const active = await readActiveReadModels(db, controlSchema, [...required, ...optional]);
+  const missing = required.filter((name) => !active.has(name));
   if (missing.length > 0) {
     throw new QueryProblemError(503, 'READ_MODEL_NOT_READY', `The read model(s) ${missing.join(', ')} have no active table set yet; try again shortly.`, {
       readModels: missing,
