@@ -38,7 +38,7 @@ type Answer = { kind: 'not-modified'; etag: string } | { kind: 'body'; etag: str
 /**
  * Mounts one route: permission → query validation (400 with a code) → `?after=` wait (503
  * PROJECTION_BEHIND) → in one repeatable-read snapshot: the active read models and their
- * positions, the cache key and ETag from them (304 on If-None-Match), the cache, the query.
+ * change counts, the cache key and ETag from them (304 on If-None-Match), the cache, the query.
  */
 export function mountRoute(router: Router, route: QueryRoute, env: ServeEnvironment): void {
   const querySchema = querySchemaOf(route);
@@ -69,10 +69,16 @@ export function mountRoute(router: Router, route: QueryRoute, env: ServeEnvironm
       const answer = await env.db.transaction(
         async (tx): Promise<Answer> => {
           const readModels = await requireActiveReadModels(tx, env.controlSchema, route.reads, route.optionalReads);
-          const positions = reads.map((name) => [name, readModels.get(name)?.schema ?? null, readModels.get(name)?.position ?? null]);
+          // A read model's content is keyed by its table set and change count: events it ignores keep the cached answer
+          // (a draft does not touch the balances). Routes keyed by the head also show positions (the dashboard's lag).
+          const keyedByHead = route.keyedByHead === true && env.headPosition !== undefined;
+          const versions = reads.map((name) => {
+            const model = readModels.get(name);
+            return [name, model?.schema ?? null, model?.changes ?? null, keyedByHead ? (model?.position ?? null) : null];
+          });
           const { after: _after, ...keyedQuery } = query;
-          const head = route.keyedByHead === true && env.headPosition !== undefined ? await env.headPosition() : null;
-          const key = stableKey([route.operationId, params, keyedQuery, companyId, today, positions, head, route.perActor === true ? actor : null]);
+          const head = keyedByHead ? await env.headPosition?.() : null;
+          const key = stableKey([route.operationId, params, keyedQuery, companyId, today, versions, head, route.perActor === true ? actor : null]);
           const etag = entityTag(key);
           if (matchesIfNoneMatch(req, etag)) return { kind: 'not-modified', etag };
           const cached = await env.cache.get(key);

@@ -64,6 +64,14 @@ const migrations: readonly SchemaMigration[] = [
       `);
     },
   },
+  {
+    name: '0003_projection_changes',
+    async up(db, schema) {
+      // How many times a table set's tables changed: a key for cached answers that events the
+      // projection ignores do not invalidate (the position moves with every event).
+      await db.raw(`alter table "${schema}".projection_checkpoints add column changes bigint not null default 0`);
+    },
+  },
 ];
 
 export const DEFAULT_CONTROL_SCHEMA = 'projections';
@@ -84,6 +92,8 @@ export interface TableSet {
 
 export interface CheckpointRow extends TableSet {
   position: bigint;
+  /** Batches that changed the tables (applied events the projection handles); events it ignores do not count. */
+  changes: bigint;
   state: 'building' | 'live' | 'retired';
   updatedAt: Date;
 }
@@ -100,6 +110,7 @@ interface RawCheckpoint {
   build: number;
   schema_name: string;
   position: string;
+  changes: string;
   state: CheckpointRow['state'];
   updated_at: Date;
 }
@@ -111,6 +122,7 @@ function toCheckpoint(row: RawCheckpoint): CheckpointRow {
     build: row.build,
     schema: row.schema_name,
     position: BigInt(row.position),
+    changes: BigInt(row.changes),
     state: row.state,
     updatedAt: row.updated_at,
   };
@@ -146,9 +158,17 @@ export async function listCheckpoints(db: Knex, controlSchema: string): Promise<
   return (result.rows as RawCheckpoint[]).map(toCheckpoint);
 }
 
-export async function writeCheckpoint(tx: Knex.Transaction, controlSchema: string, tableSet: TableSet, position: bigint): Promise<void> {
-  await tx.raw(`update "${controlSchema}".projection_checkpoints set position = ?, updated_at = now() where name = ? and version = ? and build = ?`, [
-    position.toString(),
+/** Moves the checkpoint to `position`; `changed`: this transaction also changed the tables (counted in `changes`). */
+export async function writeCheckpoint(tx: Knex.Transaction, controlSchema: string, tableSet: TableSet, position: bigint, changed: boolean): Promise<void> {
+  await tx.raw(
+    `update "${controlSchema}".projection_checkpoints set position = ?, changes = changes + ?, updated_at = now() where name = ? and version = ? and build = ?`,
+    [position.toString(), changed ? 1 : 0, tableSet.name, tableSet.version, tableSet.build],
+  );
+}
+
+/** Counts a change of the tables that does not move the checkpoint (a retried dead letter, Kafka events beyond a gap). */
+export async function countChange(tx: Knex.Transaction, controlSchema: string, tableSet: TableSet): Promise<void> {
+  await tx.raw(`update "${controlSchema}".projection_checkpoints set changes = changes + 1 where name = ? and version = ? and build = ?`, [
     tableSet.name,
     tableSet.version,
     tableSet.build,

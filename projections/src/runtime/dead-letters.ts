@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { EventStore } from '@neuroerp/infra';
-import { insertDeadLetter, readActiveTableSet } from './control';
+import { countChange, insertDeadLetter, readActiveTableSet } from './control';
 import type { Projection } from './projection';
 
 export type RetryOutcome = 'resolved' | 'failed_again' | 'not_active' | 'not_found';
@@ -32,6 +32,7 @@ export async function retryDeadLetter(db: Knex, controlSchema: string, store: Ev
       return 'failed_again';
     }
     await tx.raw(`update "${controlSchema}".projection_dead_letters set resolved = true, retried_at = now() where id = ?`, [id]);
+    await countChange(tx, controlSchema, active);
     return 'resolved';
   });
 }

@@ -10,7 +10,7 @@ import {
   type SchemaMigration,
 } from '@neuroerp/infra';
 import type { RecordedEvent } from '@neuroerp/schemas';
-import { insertDeadLetter, readActiveTableSet, readCheckpoint, resolveRunnableTableSet, writeCheckpoint, type TableSet } from './control';
+import { countChange, insertDeadLetter, readActiveTableSet, readCheckpoint, resolveRunnableTableSet, writeCheckpoint, type TableSet } from './control';
 import { silentLogger, type ProjectionLogger } from './logger';
 import type { ProjectionMetrics } from './metrics';
 import { assertProjection, handlesEvent, type Projection } from './projection';
@@ -288,6 +288,8 @@ export class KafkaProjectionSource {
       await writeStreamVersions(tx, controlSchema, tableSet.schema, fresh.map(({ event }) => event));
       await insertPending(tx, controlSchema, tableSet.schema, fresh);
       const position = await advanceCheckpoint(tx, controlSchema, tableSet, checkpoint.position);
+      // Applied events beyond a gap change the tables before the checkpoint reaches them.
+      if (handled.length > 0) await countChange(tx, controlSchema, tableSet);
       const nextOffset = BigInt(last.offset) + 1n;
       await storeOffset(tx, controlSchema, tableSet.schema, topic, partition, nextOffset);
       metrics?.eventsApplied.inc({ projection: this.projection.name }, fresh.length);
@@ -396,6 +398,6 @@ async function advanceCheckpoint(tx: Knex.Transaction, controlSchema: string, ta
   if (reached === null || reached === undefined) return from;
   const position = BigInt(reached);
   await tx.raw(`delete from "${controlSchema}".projection_kafka_pending where schema_name = ? and position <= ?`, [tableSet.schema, position.toString()]);
-  await writeCheckpoint(tx, controlSchema, tableSet, position);
+  await writeCheckpoint(tx, controlSchema, tableSet, position, false);
   return position;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { newTestEvent, uniqueStreamId } from '@neuroerp/infra';
 import type { NewEvent } from '@neuroerp/schemas';
 import { createProjectionTestContext, fiscalYearStream, postedEvent, type ProjectionTestContext } from '../test-support';
 import { generalLedgerProjection } from '../ledger/general-ledger';
@@ -160,5 +161,24 @@ describe('projection runner', () => {
     await runner.stop();
     expect(await countRows(result.rebuilt.schema, 'audit_events')).toBe(Number(head));
     expect(await countRows(result.previous?.schema ?? '', 'audit_events')).toBeGreaterThan(0);
+  });
+
+  it('counts a change of its tables only for batches with events it handles', async () => {
+    const runner = new ProjectionRunner({ db: context.db, controlSchema: context.controlSchema, store: context.store, projection: generalLedgerProjection });
+    const tableSet = await resolveRunnableTableSet(context.db, context.controlSchema, generalLedgerProjection);
+    if (tableSet === null) throw new Error('expected the table set of the first case');
+    await runner.catchUp(tableSet, { mode: 'continuous' });
+    const start = await readCheckpoint(context.db, context.controlSchema, tableSet);
+
+    await context.store.appendToStream(uniqueStreamId('ignored'), [newTestEvent({ note: 'not a ledger event' }, 'test.ignored')], { expectedVersion: 'no_stream' });
+    await runner.catchUp(tableSet, { mode: 'continuous' });
+    const afterIgnored = await readCheckpoint(context.db, context.controlSchema, tableSet);
+    expect([afterIgnored.position, afterIgnored.changes]).toEqual([start.position + 1n, start.changes]);
+
+    const posted = postedEvent({ companyId: 'runtime', voucherNumber: 9026, postingDate: '2026-01-16', lines: [['1200', 'debit', '5'], ['8400', 'credit', '5']] });
+    await context.store.appendToStream(stream, [posted], { expectedVersion: 'any' });
+    await runner.catchUp(tableSet, { mode: 'continuous' });
+    const afterPosted = await readCheckpoint(context.db, context.controlSchema, tableSet);
+    expect([afterPosted.position, afterPosted.changes]).toEqual([start.position + 2n, start.changes + 1n]);
   });
 });

@@ -112,7 +112,7 @@ export class ProjectionRunner {
         await this.applyIsolatingPoison(tx, tableSet, handled);
       }
     }
-    await writeCheckpoint(tx, controlSchema, tableSet, last.globalPosition);
+    await writeCheckpoint(tx, controlSchema, tableSet, last.globalPosition, handled.length > 0);
     metrics?.eventsApplied.inc({ projection: name }, fresh.length);
     return last.globalPosition;
   }

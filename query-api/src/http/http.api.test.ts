@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { newTestEvent, uniqueStreamId } from '@neuroerp/infra';
 import { post, queryTestBed, type QueryTestBed } from '../test-support';
 
 let bed: QueryTestBed;
@@ -103,6 +104,23 @@ describe('query API: cross-cutting behaviour', () => {
     await bed.project();
     const changed = await get('/api/query/trial-balance?asOf=2026-12-31').set('If-None-Match', etag).expect(200);
     expect(changed.headers.etag).not.toBe(etag);
+  });
+
+  it('events a read model does not handle move its checkpoint but keep its ETag and cached answer', async () => {
+    const path = '/api/query/trial-balance?asOf=2026-11-30';
+    const first = await get(path).expect(200);
+    const etag = first.headers.etag as string;
+    await bed.store.appendToStream(uniqueStreamId('unrelated'), [newTestEvent({ note: 'no ledger read model handles this' }, 'test.unrelated')], {
+      expectedVersion: 'no_stream',
+    });
+    await bed.project();
+    // `after=` the new head answers only once both read models' checkpoints have passed the event.
+    const afterIt = `${path}&after=${await bed.headPosition()}`;
+    await get(afterIt).set('If-None-Match', etag).expect(304);
+    const again = await get(afterIt).expect(200);
+    expect(again.headers.etag).toBe(etag);
+    expect(again.headers['x-cache']).toBe('hit (memory)');
+    expect(again.body).toEqual(first.body);
   });
 
   it('response cache: a miss, then a hit; a projection advancing gives a fresh answer', async () => {

@@ -6,6 +6,8 @@ export interface ActiveReadModel {
   name: string;
   schema: string;
   position: bigint;
+  /** How many times its tables changed: the same count means the same content, whatever the position. */
+  changes: bigint;
 }
 
 /**
@@ -16,14 +18,14 @@ export interface ActiveReadModel {
 export async function readActiveReadModels(db: Knex, controlSchema: string, names?: readonly string[]): Promise<Map<string, ActiveReadModel>> {
   const filter = names === undefined ? '' : 'where a.name = any(?)';
   const result = await db.raw(
-    `select a.name, a.schema_name, c.position::text as position
+    `select a.name, a.schema_name, c.position::text as position, c.changes::text as changes
        from "${controlSchema}".projection_active_versions a
        join "${controlSchema}".projection_checkpoints c on c.name = a.name and c.version = a.version and c.build = a.build
        ${filter} order by a.name`,
     names === undefined ? [] : [[...names]],
   );
-  const rows = result.rows as { name: string; schema_name: string; position: string }[];
-  return new Map(rows.map((row) => [row.name, { name: row.name, schema: row.schema_name, position: BigInt(row.position) }]));
+  const rows = result.rows as { name: string; schema_name: string; position: string; changes: string }[];
+  return new Map(rows.map((row) => [row.name, { name: row.name, schema: row.schema_name, position: BigInt(row.position), changes: BigInt(row.changes) }]));
 }
 
 /**
