@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import pino from 'pino';
 import request from 'supertest';
 import { PostgresEventStore } from '@neuroerp/infra';
-import { createServerApp, REQUEST_BODY_BYTES_MAX } from './server';
+import { closeServer, createServerApp, KEEP_ALIVE_TIMEOUT_MS, listen, REQUEST_BODY_BYTES_MAX } from './server';
 
 // The machine's PostgreSQL, as for the event store's integration tests.
 const connectionString = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -43,6 +45,22 @@ describe('operational routes', () => {
     const response = await request(app).get('/health');
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ status: 'ok' });
+  });
+
+  it('keeps idle connections longer than the proxies in front do (Keep-Alive: timeout=65)', async () => {
+    const server = await listen(app, 0);
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/health', agent }, resolve).on('error', reject);
+      });
+      response.resume();
+      expect(response.headers['keep-alive']).toBe(`timeout=${KEEP_ALIVE_TIMEOUT_MS / 1000}`);
+      expect(KEEP_ALIVE_TIMEOUT_MS).toBeGreaterThan(60_000);
+    } finally {
+      agent.destroy();
+      await closeServer(server);
+    }
   });
 
   it('GET /ready answers 200 when the event store answers', async () => {
