@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
-import pg from 'pg';
 import pino from 'pino';
 import request from 'supertest';
 import { DEMO_USERS } from '@neuroerp/command-api';
 import { composeApplication, type Application } from './composition';
 import { parseServerConfig } from './config';
+import { dropSchemasWithPrefix } from '@neuroerp/infra';
 
 /**
  * Abuse: what an attacker or a careless client sends. The application is composed exactly as
@@ -63,14 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const release of releases) await release();
   rmSync(dataDir, { recursive: true, force: true });
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like $1`, [`${schema}%`]);
-    for (const row of rows) await client.query(`drop schema if exists "${row.nspname}" cascade`);
-  } finally {
-    await client.end();
-  }
+  await dropSchemasWithPrefix(schema, connectionString);
 });
 
 function expectCleanProblem(response: request.Response, status: number, code?: string): void {

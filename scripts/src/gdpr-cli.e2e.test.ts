@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { createDocumentsCommandHandler, DocumentCommands } from '@neuroerp/command-api';
-import { PostgresEventStore } from '@neuroerp/infra';
+import { dropSchemasWithPrefix, PostgresEventStore } from '@neuroerp/infra';
 import { documents, privacy as personalData } from '@neuroerp/schemas';
 import { parseServerConfig } from './config';
 import { MemoryFileStore } from './demo-data/memory-file-store';
@@ -45,11 +45,7 @@ describe('npx neuroerp gdpr and keys (the CLI against a store with personal data
   });
   afterAll(async () => {
     await rm(dataDir, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString });
-    await admin.connect();
-    const result = await admin.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like $1`, [`${schema}%`]);
-    for (const row of result.rows) await admin.query(`drop schema if exists "${row.nspname}" cascade`);
-    await admin.end();
+    await dropSchemasWithPrefix(schema, connectionString);
   });
 
   it('finds the subject id, refuses to forget without --yes, forgets with it, and keeps verify green', async () => {

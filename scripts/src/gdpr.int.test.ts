@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createDocumentsCommandHandler, DocumentCommands } from '@neuroerp/command-api';
-import { ChainVerifier, GENESIS_HASH, PostgresEventStore } from '@neuroerp/infra';
+import { ChainVerifier, dropSchemasWithPrefix, GENESIS_HASH, PostgresEventStore } from '@neuroerp/infra';
 import { getDocument, getUser, listReplays, PostgresSearchIndex, replayProjection, searchProjection } from '@neuroerp/projections';
 import { documents, privacy as personalData } from '@neuroerp/schemas';
 import { parseServerConfig } from './config';
@@ -67,11 +67,7 @@ describe('gdpr forget: crypto-shredding through the read models, the search and 
     await privacy.close();
     await store.close();
     await rm(dataDir, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString });
-    await admin.connect();
-    const result = await admin.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like $1`, [`${schema}%`]);
-    for (const row of result.rows) await admin.query(`drop schema if exists "${row.nspname}" cascade`);
-    await admin.end();
+    await dropSchemasWithPrefix(schema, connectionString);
   });
 
   const buyerOf = async (documentId: string) => ((await getDocument(service.db, service.controlSchema, documentId))?.content as { buyer: typeof erika }).buyer;

@@ -4,8 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
-import { PostgresEventStore } from '@neuroerp/infra';
+import { dropSchemasWithPrefix, PostgresEventStore } from '@neuroerp/infra';
 import type { NewEvent } from '@neuroerp/schemas';
 
 const run = promisify(execFile);
@@ -70,11 +69,7 @@ describe('projections survive SIGKILL of the server mid-batch', () => {
     await store.close();
   });
   afterAll(async () => {
-    const admin = new pg.Client({ connectionString });
-    await admin.connect();
-    const result = await admin.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like $1`, [`${schema}%`]);
-    for (const row of result.rows) await admin.query(`drop schema if exists "${row.nspname}" cascade`);
-    await admin.end();
+    await dropSchemasWithPrefix(schema, connectionString);
     await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import pino from 'pino';
 import request from 'supertest';
 import type { RequestHandler } from 'express';
-import { PostgresEventStore } from '@neuroerp/infra';
+import { dropSchemasWithPrefix, PostgresEventStore } from '@neuroerp/infra';
 import { createServerApp } from './server';
 import { createProjectionsRouter, ProjectionService } from './projections';
 
@@ -53,11 +52,7 @@ describe('GET /api/projections with continuous runners', () => {
   afterAll(async () => {
     await service.close();
     await store.close();
-    const admin = new pg.Client({ connectionString });
-    await admin.connect();
-    const result = await admin.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like $1`, [`${schema}%`]);
-    for (const row of result.rows) await admin.query(`drop schema if exists "${row.nspname}" cascade`);
-    await admin.end();
+    await dropSchemasWithPrefix(schema, connectionString);
   });
 
   it('reports every projection caught up with the store, and exposes the lag gauges on /metrics', async () => {

@@ -2,8 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
-import { PostgresEventStore } from '@neuroerp/infra';
+import { dropSchemasWithPrefix, PostgresEventStore } from '@neuroerp/infra';
 import type { NewEvent } from '@neuroerp/schemas';
 
 const run = promisify(execFile);
@@ -50,11 +49,7 @@ describe('npx neuroerp projections', () => {
     await store.close();
   });
   afterAll(async () => {
-    const admin = new pg.Client({ connectionString });
-    await admin.connect();
-    const result = await admin.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like $1`, [`${schema}%`]);
-    for (const row of result.rows) await admin.query(`drop schema if exists "${row.nspname}" cascade`);
-    await admin.end();
+    await dropSchemasWithPrefix(schema, connectionString);
   });
 
   it('status before any build says not_built; rebuild builds, a second rebuild verifies equal and switches; status shows the new build', async () => {

@@ -2,12 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import pino from 'pino';
 import request from 'supertest';
 import { DEMO_USERS } from '@neuroerp/command-api';
 import { composeApplication, type Application, type ServerRole } from './composition';
 import { parseServerConfig } from './config';
+import { dropSchemasWithPrefix } from '@neuroerp/infra';
 
 /**
  * The production profile's deployables (`neuroerp start --role`): three processes' worth of
@@ -44,14 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const release of releases) await release();
   rmSync(dataDir, { recursive: true, force: true });
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like $1`, [`${schema}%`]);
-    for (const row of rows) await client.query(`drop schema if exists "${row.nspname}" cascade`);
-  } finally {
-    await client.end();
-  }
+  await dropSchemasWithPrefix(schema, connectionString);
 });
 
 async function token(app: Application, role: string): Promise<string> {

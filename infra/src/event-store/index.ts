@@ -5,3 +5,4 @@ export * from './validation';
 export * from './test-support';
 export * from './verify-log';
 export * from './seal-verification';
+export * from './postgres/test-database';

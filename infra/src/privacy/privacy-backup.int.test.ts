@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { documents, privacy as personalData, type NewEvent } from '@neuroerp/schemas';
 import { createBackup, restoreBackups } from '../backup/backup';
 import { PostgresEventStore } from '../event-store/postgres/postgres-event-store';
@@ -11,6 +10,7 @@ import { PostgresDataKeyStore } from './data-key-store';
 import { loadMasterKeyRing, MasterKeyRing } from './master-key-ring';
 import { PersonalDataCipher } from './personal-data-cipher';
 import { PersonalDataEventStore } from './personal-data-event-store';
+import { dropSchemasWithPrefix } from '../event-store/postgres/test-database';
 
 const connectionString = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const prefix = `test_pdbackup_${randomBytes(4).toString('hex')}`;
@@ -37,11 +37,7 @@ describe('backups carry the data keys of personal data, and a restore honours ev
   afterAll(async () => {
     for (const resource of opened.reverse()) await resource.close();
     await rm(dir, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString });
-    await admin.connect();
-    const result = await admin.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like $1`, [`${prefix}%`]);
-    for (const row of result.rows) await admin.query(`drop schema if exists "${row.nspname}" cascade`);
-    await admin.end();
+    await dropSchemasWithPrefix(prefix, connectionString);
   });
 
   async function openSide(schema: string, ring: MasterKeyRing) {

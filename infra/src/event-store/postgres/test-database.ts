@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 
 /** The PostgreSQL server integration tests use: TEST_DATABASE_URL, else the machine's local server. */
 export function testDatabaseUrl(): string {
@@ -8,4 +9,16 @@ export function testDatabaseUrl(): string {
 /** A schema name no other test run uses. */
 export function uniqueSchema(purpose: string): string {
   return `test_${purpose}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Drops every schema whose name starts with `prefix`: what a test created, rebuilt table sets and replays included. */
+export async function dropSchemasWithPrefix(prefix: string, connectionString = testDatabaseUrl()): Promise<void> {
+  const admin = new pg.Client({ connectionString });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ nspname: string }>(`select nspname from pg_namespace where starts_with(nspname, $1)`, [prefix]);
+    for (const row of rows) await admin.query(`drop schema if exists "${row.nspname}" cascade`);
+  } finally {
+    await admin.end();
+  }
 }
