@@ -177,6 +177,7 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
   if (seedDemoLedger && serves('command-api')) {
     const summary = await seedDemoData({ store: personalStore, ledger: ledgerCommands, documents: documentCommands, workflows: workflowCommands, users: identity.service.directory });
     logger.info(summary, 'demo data seeded into the new embedded store');
+    await settleAfterSeed(processManagers, logger);
   }
 
   const queryDb = openReadModelDatabase(connectionString, QUERY_POOL_SIZE_MAX);
@@ -221,4 +222,21 @@ export async function composeApplication(options: ComposeOptions): Promise<Appli
     metrics: [privacyMetrics(privacy)],
   });
   return { app, eventStore, identity, projections, workflowCommands, processManagers };
+}
+
+/** How long the first start waits for the process managers to react to the demo data. */
+const DEMO_SETTLE_WAIT_MS = 30_000;
+
+/**
+ * The process managers book the demo's posted invoices asynchronously. The first start waits
+ * until they are idle (bounded), so that the first look at the ledger shows the whole demo and
+ * nothing posts behind the first user's back; past the bound it serves and they finish later.
+ */
+async function settleAfterSeed(processManagers: ProcessManagerSupervisor, logger: Logger): Promise<void> {
+  const runtime = processManagers.runtime;
+  if (runtime === null) return;
+  await runtime.settle(DEMO_SETTLE_WAIT_MS).then(
+    () => logger.info({ position: runtime.position?.toString() ?? null }, 'the process managers caught up with the demo data'),
+    (error: unknown) => logger.warn({ err: error }, 'the process managers have not caught up with the demo data yet; they go on in the background'),
+  );
 }

@@ -157,6 +157,8 @@ describe('neuroerp start with the embedded PostgreSQL', () => {
     const readyMs = await waitUntilReady(run);
     expect(readyMs).toBeLessThan(READY_WAIT_MS_MAX);
     expect(logLines(run)).toContainEqual(expect.objectContaining({ msg: 'embedded PostgreSQL started', createdCluster: true }));
+    // The first start seeds the demo and is ready only once the process managers reacted to it (they book its invoices).
+    expect(logLines(run)).toContainEqual(expect.objectContaining({ msg: 'the process managers caught up with the demo data' }));
     await withStore(dataDir, run.pgPort, (store) => store.appendToStream(streamId, [marker], { expectedVersion: 'no_stream' }));
 
     expect(await stopCleanly(run)).toEqual(CLEAN_EXIT);

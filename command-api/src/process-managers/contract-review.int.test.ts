@@ -82,22 +82,12 @@ describe('contract → review workflow → recorded review', () => {
 
   const allEvents = () => store.readAll({ fromPosition: 'start', maxCount: 10_000 });
 
-  /** Waits until the runtime reacted to everything, including the events its own reactions appended. */
-  async function settle(runtime: ProcessManagerRuntime): Promise<void> {
-    for (;;) {
-      const head = (await allEvents()).at(-1)?.globalPosition ?? 0n;
-      await runtime.waitFor(head, WAIT_MS);
-      const after = (await allEvents()).at(-1)?.globalPosition ?? 0n;
-      if (after === head) return;
-    }
-  }
-
   it('starts a review for a created contract, approved by an accountant then an admin, and records the outcome on the document', async () => {
     const runtime = await startRuntime();
     await documents.create(creator, { documentId: 'contract-1', type: 'contract', content: documentsWire.exampleContractContent });
     // Other document types start no review.
     await documents.create(creator, { documentId: 'order-1', type: 'order', content: documentsWire.exampleOrderContent });
-    await settle(runtime);
+    await runtime.settle(WAIT_MS);
 
     const createdEvent = (await store.readStream('documents.document-contract-1', { maxCount: 10 }))[0] as RecordedEvent;
     expect(createdEvent.type).toBe('documents.document_created');
@@ -121,10 +111,10 @@ describe('contract → review workflow → recorded review', () => {
       code: 'APPROVER_IS_SUBMITTER',
     });
     await workflows.approve({ ...accountant, correlationId: CORRELATION_ID }, workflowId, 'accounting-review', { subjectHash });
-    await settle(runtime);
+    await runtime.settle(WAIT_MS);
     expect((await documents.get('contract-1')).resource.review).toBeNull();
     await workflows.approve({ ...admin, correlationId: CORRELATION_ID }, workflowId, 'management-approval', { subjectHash, comment: 'ok' });
-    await settle(runtime);
+    await runtime.settle(WAIT_MS);
 
     const completed = (await allEvents()).find((event) => event.type === 'workflow.completed') as RecordedEvent;
     const { resource } = await documents.get('contract-1');
@@ -163,7 +153,7 @@ describe('contract → review workflow → recorded review', () => {
       close: () => Promise.resolve(),
     };
     const runtime = await startRuntime(older);
-    await settle(runtime);
+    await runtime.settle(WAIT_MS);
     await runtime.stop();
 
     expect((await allEvents()).map((event) => event.eventId)).toEqual(before.map((event) => event.eventId));
@@ -174,11 +164,11 @@ describe('contract → review workflow → recorded review', () => {
   it('records a rejection with its reason, caused by the completion', async () => {
     const runtime = await startRuntime();
     await documents.create({ ...creator, correlationId: 'corr-contract-2' }, { documentId: 'contract-2', type: 'contract', content: { ...documentsWire.exampleContractContent, title: 'Mietvertrag' } });
-    await settle(runtime);
+    await runtime.settle(WAIT_MS);
     const createdEvent = (await store.readStream('documents.document-contract-2', { maxCount: 10 }))[0] as RecordedEvent;
     const workflowId = contractReviewWorkflowId(createdEvent.eventId);
     await workflows.reject(accountant, workflowId, 'accounting-review', { reason: 'Haftungsklausel fehlt' });
-    await settle(runtime);
+    await runtime.settle(WAIT_MS);
     await runtime.stop();
 
     expect((await documents.get('contract-2')).resource.review).toMatchObject({ workflowId, outcome: 'rejected', reason: 'Haftungsklausel fehlt', decidedBy: 'bob' });

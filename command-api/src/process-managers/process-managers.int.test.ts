@@ -96,16 +96,6 @@ async function allEvents(bed: Bed): Promise<RecordedEvent[]> {
   return bed.store.readAll({ fromPosition: 'start', maxCount: 10_000 });
 }
 
-/** Waits until the runtime reacted to everything, including the events its own reactions appended. */
-async function settle(bed: Bed, runtime: ProcessManagerRuntime): Promise<void> {
-  for (;;) {
-    const head = (await allEvents(bed)).at(-1)?.globalPosition ?? 0n;
-    await runtime.waitFor(head, WAIT_MS);
-    const after = (await allEvents(bed)).at(-1)?.globalPosition ?? 0n;
-    if (after === head) return;
-  }
-}
-
 async function createAndPostInvoice(bed: Bed, documentId: string, type: 'sales_invoice' | 'purchase_invoice'): Promise<RecordedEvent> {
   await bed.documents.create(poster, { documentId, type, content: documentsWire.exampleInvoiceContent });
   await bed.documents.post(poster, { documentId, companyId: 'acme' }, undefined);
@@ -176,7 +166,7 @@ describe('invoice → transaction → approval workflow → posted', () => {
   it('books a posted sales invoice, asks for approval above the threshold, approves and posts it on completion, chaining every event', async () => {
     const runtime = await startRuntime(bed);
     const posted = await createAndPostInvoice(bed, 'invoice-1', 'sales_invoice');
-    await settle(bed, runtime);
+    await runtime.settle(WAIT_MS);
 
     const transactionId = invoiceTransactionId(posted.eventId);
     expect((await bed.documents.get('invoice-1')).resource).toMatchObject({ transactionId, posting: { companyId: 'acme', version: 1 } });
@@ -208,7 +198,7 @@ describe('invoice → transaction → approval workflow → posted', () => {
     const [start] = [...bed.workflows.started.values()];
     if (start === undefined) throw new Error('no workflow started');
     await completeWorkflow(bed, start, { outcome: 'approved', by: 'bob' });
-    await settle(bed, runtime);
+    await runtime.settle(WAIT_MS);
 
     const done = await bed.ledger.getTransaction(transactionId);
     expect(done?.resource).toMatchObject({ status: 'posted', approvedBy: 'bob', approvedHash: start.input.subjectHash, posting: { period: 3, voucherNumber: 1 } });
@@ -243,7 +233,7 @@ describe('invoice → transaction → approval workflow → posted', () => {
       close: () => Promise.resolve(),
     };
     const runtime = await startRuntime(bed, older);
-    await settle(bed, runtime);
+    await runtime.settle(WAIT_MS);
     await runtime.stop();
 
     expect((await allEvents(bed)).map((event) => event.eventId)).toEqual(before.map((event) => event.eventId));
@@ -266,7 +256,7 @@ describe('below the threshold, rejection, maker = checker', () => {
   it('books a purchase invoice at or below the threshold and posts it without a workflow', async () => {
     const runtime = await startRuntime(bed);
     const posted = await createAndPostInvoice(bed, 'purchase-1', 'purchase_invoice');
-    await settle(bed, runtime);
+    await runtime.settle(WAIT_MS);
     await runtime.stop();
 
     const transaction = await bed.ledger.getTransaction(invoiceTransactionId(posted.eventId));
@@ -285,21 +275,21 @@ describe('below the threshold, rejection, maker = checker', () => {
     const runtime = await startRuntime(bed);
     await bed.documents.create(poster, { documentId: 'sales-big', type: 'sales_invoice', content: big });
     await bed.documents.post(poster, { documentId: 'sales-big', companyId: 'acme', postingDate: '2025-03-31' }, undefined);
-    await settle(bed, runtime);
+    await runtime.settle(WAIT_MS);
     const [start] = [...bed.workflows.started.values()];
     if (start === undefined) throw new Error('no workflow started');
     expect(start.input.facts).toEqual({ amount: '5950.00' });
     const transactionId = start.input.subject.id;
 
     await completeWorkflow(bed, start, { outcome: 'approved', by: 'alice' });
-    await settle(bed, runtime);
+    await runtime.settle(WAIT_MS);
     expect((await bed.ledger.getTransaction(transactionId))?.resource.status).toBe('submitted');
     expect((await bed.persistence.refusals(PROCESS_MANAGERS_RUNTIME)).map((refusal) => [refusal.processManager, refusal.eventType, refusal.code])).toEqual([
       ['transaction-approval', 'workflow.completed', 'APPROVER_IS_SUBMITTER'],
     ]);
 
     await completeWorkflow(bed, start, { outcome: 'rejected', by: 'bob', reason: 'Leistungszeitraum fehlt' });
-    await settle(bed, runtime);
+    await runtime.settle(WAIT_MS);
     const rejected = await bed.ledger.getTransaction(transactionId);
     expect(rejected?.resource).toMatchObject({ status: 'draft', submittedBy: null, rejection: { rejectedBy: 'bob', reason: 'Leistungszeitraum fehlt' } });
     const rejectedEvent = (await allEvents(bed)).find((event) => event.type === 'ledger.transaction_rejected');
@@ -307,10 +297,10 @@ describe('below the threshold, rejection, maker = checker', () => {
 
     // Resubmitted: a new workflow for the new submission; the old workflow no longer decides anything.
     await bed.ledger.submitTransaction({ ...poster, correlationId: 'corr-resubmit' }, transactionId, undefined);
-    await settle(bed, runtime);
+    await runtime.settle(WAIT_MS);
     expect(bed.workflows.started.size).toBe(2);
     await completeWorkflow(bed, start, { outcome: 'rejected', by: 'bob', reason: 'late duplicate' });
-    await settle(bed, runtime);
+    await runtime.settle(WAIT_MS);
     expect((await bed.ledger.getTransaction(transactionId))?.resource.status).toBe('submitted');
     expect((await bed.persistence.refusals(PROCESS_MANAGERS_RUNTIME)).map((refusal) => refusal.code)).toEqual(['APPROVER_IS_SUBMITTER', 'WORKFLOW_SUPERSEDED']);
     await runtime.stop();
@@ -338,14 +328,14 @@ describe('a crash in the middle of a reaction', () => {
     const eventsAtCrash = await allEvents(bed);
 
     const restarted = await startRuntime(bed);
-    await settle(bed, restarted);
+    await restarted.settle(WAIT_MS);
     expect(bed.workflows.calls.map((call) => call.input.workflowId)).toEqual([start().input.workflowId, start().input.workflowId]);
     expect(bed.workflows.started.size).toBe(1);
     // Nothing appended by the restart: the booking was done, only the workflow request was missing.
     expect((await allEvents(bed)).map((event) => event.eventId)).toEqual(eventsAtCrash.map((event) => event.eventId));
 
     await completeWorkflow(bed, start(), { outcome: 'approved', by: 'bob' });
-    await settle(bed, restarted);
+    await restarted.settle(WAIT_MS);
     await restarted.stop();
     expect((await bed.ledger.getTransaction(transactionId))?.resource.status).toBe('posted');
     const types = (await allEvents(bed)).map((event) => event.type);

@@ -228,6 +228,21 @@ export class ProcessManagerRuntime {
     });
   }
 
+  /**
+   * Resolves once the runtime has reacted to every event in the log, including the events its
+   * own reactions appended (a posted invoice is drafted, and its submission then posted): for a
+   * start that must not serve before the process managers are idle, and for tests.
+   */
+  async settle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ahead = await this.options.store.readAll({ fromPosition: this.checkpoint ?? 'start', maxCount: SUBSCRIPTION_BATCH_SIZE_MAX });
+      const last = ahead.at(-1);
+      if (last === undefined) return;
+      await this.waitFor(last.globalPosition, Math.max(0, deadline - Date.now()));
+    }
+  }
+
   private async run(subscription: Subscription): Promise<void> {
     try {
       for await (const event of subscription) {
