@@ -5,6 +5,8 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
+import { embeddedPostgresConnectionString } from '@neuroerp/infra';
 import { freePort } from './free-port';
 import { send, type Answer } from './fault-test-client';
 
@@ -141,9 +143,26 @@ describe('SIGKILL of the server during a command load', () => {
     return (JSON.parse(answer.body) as { postedCount: number }).postedCount;
   }
 
+  /** Every `ledger.transaction_posted` event in the store, oldest first: explains a posted count that moved. */
+  async function postingEvents(): Promise<string[]> {
+    const client = new pg.Client({ connectionString: await embeddedPostgresConnectionString({ databaseDir: path.join(dataDir, 'pg'), port: pgPort }) });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ line: string }>(
+        `select concat_ws(' ', global_position, recorded_at, stream_id, data->>'transactionId', metadata::text) as line
+           from event_store.events where type = 'ledger.transaction_posted' order by global_position`,
+      );
+      return rows.map((row) => row.line);
+    } finally {
+      await client.end();
+    }
+  }
+
   /** Every acknowledged command is stored and posted; a re-send with its key replays and appends nothing. */
   async function checkAcknowledged(acknowledged: readonly Acknowledged[], token: string): Promise<void> {
     const before = await postedCount(token);
+    const postingsBefore = await postingEvents();
+    process.stdout.write(`checking ${acknowledged.length} acknowledged commands; the fiscal year counts ${before} postings, the store holds ${postingsBefore.length}\n`);
     const problems: string[] = [];
     for (const ack of acknowledged) {
       const auth = { authorization: `Bearer ${token}` };
@@ -162,8 +181,14 @@ describe('SIGKILL of the server during a command load', () => {
       if (again.headers.etag !== got.headers.etag) problems.push(`${ack.transactionId}: ETag moved from ${got.headers.etag} to ${again.headers.etag} after the re-send`);
     }
     expect(problems).toEqual([]);
-    // The re-sends posted nothing twice.
-    expect(await postedCount(token)).toBe(before);
+    // The re-sends posted nothing twice; should a posting appear, the failure names it.
+    const after = await postedCount(token);
+    if (after !== before) {
+      const known = new Set(postingsBefore);
+      const appeared = (await postingEvents()).filter((line) => !known.has(line));
+      process.stdout.write(`posted count moved from ${before} to ${after} during the check; postings stored then:\n${appeared.join('\n')}\nserver log:\n${output.join('').split('\n').slice(-30).join('\n')}\n`);
+    }
+    expect(after).toBe(before);
   }
 
   async function verifyChain(): Promise<{ code: number; stdout: string }> {
