@@ -5,7 +5,7 @@ import { CSV_CONTENT_TYPE, setCsvHeaders } from './http/csv';
 import { entityTag, matchesIfNoneMatch } from './http/etag';
 import { handle, QueryProblemError } from './http/problem';
 import { parseInput } from './http/validation';
-import { AFTER_WAIT_MS_MAX, requireActiveReadModels, type WaitForPosition } from './read-models/positions';
+import { AFTER_WAIT_MS_MAX, requireActiveReadModels, type ActiveReadModel, type WaitForPosition } from './read-models/positions';
 import { querySchemaOf, type QueryActor, type QueryPermission, type QueryRoute } from './route';
 
 /** What the routes are served with (built by `createQueryApiRouter` from its dependencies). */
@@ -35,10 +35,20 @@ function stableKey(value: unknown): string {
 
 type Answer = { kind: 'not-modified'; etag: string } | { kind: 'body'; etag: string; response: CachedResponse; cache: 'hit' | 'miss' };
 
+/** 304 when the client holds the answer under this key, the cached answer when there is one, else null. */
+async function knownAnswer(req: Request, cache: ResponseCache, key: string): Promise<Answer | null> {
+  const etag = entityTag(key);
+  if (matchesIfNoneMatch(req, etag)) return { kind: 'not-modified', etag };
+  const cached = await cache.get(key);
+  return cached === null ? null : { kind: 'body', etag, response: cached, cache: 'hit' };
+}
+
 /**
  * Mounts one route: permission → query validation (400 with a code) → `?after=` wait (503
- * PROJECTION_BEHIND) → in one repeatable-read snapshot: the active read models and their
- * change counts, the cache key and ETag from them (304 on If-None-Match), the cache, the query.
+ * PROJECTION_BEHIND) → the active read models and their change counts in one statement, the
+ * cache key and ETag from them: a 304 on If-None-Match or a cached answer needs nothing more.
+ * Otherwise, in one repeatable-read snapshot: the read models again (a rebuild may have switched
+ * one meanwhile), the key from them, the query, and the answer cached under that key.
  */
 export function mountRoute(router: Router, route: QueryRoute, env: ServeEnvironment): void {
   const querySchema = querySchemaOf(route);
@@ -66,49 +76,52 @@ export function mountRoute(router: Router, route: QueryRoute, env: ServeEnvironm
       }
       const now = env.clock();
       const today = now.toISOString().slice(0, 10);
-      const answer = await env.db.transaction(
-        async (tx): Promise<Answer> => {
-          const readModels = await requireActiveReadModels(tx, env.controlSchema, route.reads, route.optionalReads);
-          // A read model's content is keyed by its table set and change count: events it ignores keep the cached answer
-          // (a draft does not touch the balances). Routes keyed by the head also show positions (the dashboard's lag).
-          const keyedByHead = route.keyedByHead === true && env.headPosition !== undefined;
-          const versions = reads.map((name) => {
-            const model = readModels.get(name);
-            return [name, model?.schema ?? null, model?.changes ?? null, keyedByHead ? (model?.position ?? null) : null];
-          });
-          const { after: _after, ...keyedQuery } = query;
-          const head = keyedByHead ? await env.headPosition?.() : null;
-          const key = stableKey([route.operationId, params, keyedQuery, companyId, today, versions, head, route.perActor === true ? actor : null]);
-          const etag = entityTag(key);
-          if (matchesIfNoneMatch(req, etag)) return { kind: 'not-modified', etag };
-          const cached = await env.cache.get(key);
-          if (cached !== null) return { kind: 'body', etag, response: cached, cache: 'hit' };
-          const body = await route.run({
-            db: tx,
-            controlSchema: env.controlSchema,
-            query,
-            params,
-            companyId,
-            actor,
-            readModels,
-            schemaOf: (name) => {
-              const model = readModels.get(name);
-              if (model === undefined) throw new Error(`route ${route.operationId} reads ${name} without declaring it`);
-              return model.schema;
-            },
-            now,
-            today,
-            headPosition: env.headPosition,
-          });
-          const response: CachedResponse =
-            query.format === 'csv' && route.csv !== undefined
-              ? { contentType: CSV_CONTENT_TYPE, body: route.csv.render(body), filename: route.csv.filename(body, query) }
-              : { contentType: JSON_CONTENT_TYPE, body: JSON.stringify(body) };
-          await env.cache.set(key, response);
-          return { kind: 'body', etag, response, cache: 'miss' };
-        },
-        { isolationLevel: 'repeatable read' },
-      );
+      const { after: _after, ...keyedQuery } = query;
+      // A read model's content is keyed by its table set and change count: events it ignores keep the cached answer
+      // (a draft does not touch the balances). Routes keyed by the head also show positions (the dashboard's lag).
+      const keyedByHead = route.keyedByHead === true && env.headPosition !== undefined;
+      const keyOf = async (readModels: Map<string, ActiveReadModel>): Promise<string> => {
+        const versions = reads.map((name) => {
+          const model = readModels.get(name);
+          return [name, model?.schema ?? null, model?.changes ?? null, keyedByHead ? (model?.position ?? null) : null];
+        });
+        const head = keyedByHead ? await env.headPosition?.() : null;
+        return stableKey([route.operationId, params, keyedQuery, companyId, today, versions, head, route.perActor === true ? actor : null]);
+      };
+      const answer =
+        (await knownAnswer(req, env.cache, await keyOf(await requireActiveReadModels(env.db, env.controlSchema, route.reads, route.optionalReads)))) ??
+        (await env.db.transaction(
+          async (tx): Promise<Answer> => {
+            const readModels = await requireActiveReadModels(tx, env.controlSchema, route.reads, route.optionalReads);
+            const key = await keyOf(readModels);
+            const known = await knownAnswer(req, env.cache, key);
+            if (known !== null) return known;
+            const body = await route.run({
+              db: tx,
+              controlSchema: env.controlSchema,
+              query,
+              params,
+              companyId,
+              actor,
+              readModels,
+              schemaOf: (name) => {
+                const model = readModels.get(name);
+                if (model === undefined) throw new Error(`route ${route.operationId} reads ${name} without declaring it`);
+                return model.schema;
+              },
+              now,
+              today,
+              headPosition: env.headPosition,
+            });
+            const response: CachedResponse =
+              query.format === 'csv' && route.csv !== undefined
+                ? { contentType: CSV_CONTENT_TYPE, body: route.csv.render(body), filename: route.csv.filename(body, query) }
+                : { contentType: JSON_CONTENT_TYPE, body: JSON.stringify(body) };
+            await env.cache.set(key, response);
+            return { kind: 'body', etag: entityTag(key), response, cache: 'miss' };
+          },
+          { isolationLevel: 'repeatable read' },
+        ));
       res.set('ETag', answer.etag);
       // Clients must revalidate: the answer changes whenever a projection advances.
       res.set('Cache-Control', 'private, no-cache');

@@ -140,6 +140,35 @@ describe('query API: cross-cutting behaviour', () => {
     expect(BigInt(bank(fresh.body)?.replace('.', '') ?? '0') - BigInt(bank(stale.body)?.replace('.', '') ?? '0')).toBe(12345n);
   });
 
+  it('a cached answer or a 304 costs one statement and no transaction; a miss reads in one repeatable-read transaction', async () => {
+    const path = '/api/query/accounts?asOf=2026-11-30';
+    const statements: string[] = [];
+    const record = (query: { sql: string }) => statements.push(query.sql.trim().split(/\s+/).slice(0, 2).join(' ').toLowerCase());
+    bed.db.on('query', record);
+    try {
+      const statementsOf = async (send: () => Promise<request.Response>) => {
+        statements.length = 0;
+        const response = await send();
+        return { response, statements: [...statements] };
+      };
+      const miss = await statementsOf(() => get(path).expect(200));
+      expect(miss.response.headers['x-cache']).toBe('miss (memory)');
+      // The read models' versions, then a transaction that reads them again and runs the route's query.
+      const versions = miss.statements[0];
+      expect(versions).toMatch(/^select /);
+      expect(miss.statements.slice(1, 3)).toEqual(['begin transaction', versions]);
+      expect(miss.statements.length).toBeGreaterThan(4);
+      expect(miss.statements.at(-1)).toBe('commit;');
+      const hit = await statementsOf(() => get(path).expect(200));
+      expect(hit.response.headers['x-cache']).toBe('hit (memory)');
+      expect(hit.statements).toEqual([versions]);
+      const notModified = await statementsOf(() => get(path).set('If-None-Match', String(miss.response.headers.etag)).expect(304));
+      expect(notModified.statements).toEqual([versions]);
+    } finally {
+      bed.db.off('query', record);
+    }
+  });
+
   it('?after= waits for the read models to apply a position (read your writes)', async () => {
     await post(bed.store, [{ transactionId: 'ryw', voucherNumber: 300, postingDate: '2026-07-01', lines: [['1000', 'debit', '700'], ['8400', 'credit', '700']] }]);
     const head = await bed.headPosition();
