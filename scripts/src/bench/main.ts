@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { commandsSuite } from './commands';
 import { eventStoreSuite } from './eventstore';
 import { projectionsSuite } from './projections';
+import { queriesSuite } from './queries';
 import { soakSuite } from './soak';
 import type { BenchSuite } from './suite';
 
@@ -17,6 +18,7 @@ const suites: Record<string, BenchSuite> = {
   eventstore: eventStoreSuite,
   commands: commandsSuite,
   projections: projectionsSuite,
+  queries: queriesSuite,
   soak: soakSuite,
 };
 

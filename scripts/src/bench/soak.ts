@@ -1,19 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
-import { startEmbeddedPostgres } from '@neuroerp/infra';
-import { composeApplication } from '../composition';
-import { parseServerConfig } from '../config';
 import { DEMO_COMPANY_ID } from '../demo-data';
-import { closeServer, listen } from '../server';
+import { request, startBenchApplication, type Answer } from './embedded-application';
 import { percentile } from './measure';
 import type { BenchSuite, SuiteOptions, SuiteOutcome, TargetCheck } from './suite';
 import { formatCount, formatMs, formatTable } from './table';
-import { freePort } from '../free-port';
 
 /**
  * `npm run bench -- soak [--duration <s>] [--quick]`: the embedded default (an embedded
@@ -34,41 +24,11 @@ const QUICK = { rate: 200, durationSeconds: 30 } as const;
 /** Requests in flight at most; a tick that would exceed it skips (shows as achieved_rps below target). */
 const IN_FLIGHT_MAX = 256;
 const TICK_MS = 10;
-const GENEROUS = 1_000_000_000;
 /** Targets from issue 8. */
 const RSS_GROWTH_PCT_MAX = 10;
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
-}
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-function request(agent: http.Agent, port: number, method: string, pathName: string, headers: Record<string, string>, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path: pathName,
-        agent,
-        headers: body === undefined ? headers : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
-      },
-    );
-    req.setTimeout(30_000, () => req.destroy(new Error('timed out after 30 s')));
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 interface CaseFigures {
@@ -174,40 +134,11 @@ function parseDuration(options: SuiteOptions): { rate: number; durationSeconds: 
 
 async function run(options: SuiteOptions): Promise<SuiteOutcome> {
   const { rate, durationSeconds } = parseDuration(options);
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'neuroerp-soak-'));
-  // mkdtemp makes the directory private; when we run as root, PostgreSQL runs as another OS user and must enter it.
-  await chmod(dataDir, 0o755);
-  const releases: (() => Promise<void>)[] = [];
+  log(`soak benchmark (${options.quick ? 'quick' : 'full'} run): ${rate} requests/s for ${durationSeconds} s`);
+  const bench = await startBenchApplication({ socketsMax: IN_FLIGHT_MAX, log });
   try {
-    const embedded = await startEmbeddedPostgres({ databaseDir: path.join(dataDir, 'pg'), port: await freePort() });
-    releases.unshift(() => embedded.stop());
-    const config = parseServerConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', DEMO_USERS: 'true' });
-    log(`soak benchmark (${options.quick ? 'quick' : 'full'} run): ${rate} requests/s for ${durationSeconds} s; embedded PostgreSQL in ${dataDir}`);
-    const seeding = performance.now();
-    const application = await composeApplication({
-      config,
-      connectionString: embedded.connectionString,
-      logger: pino({ level: 'silent' }),
-      version: 'bench',
-      onShutdown: (_name, release) => void releases.unshift(release),
-      seedDemoDataIfEmpty: true,
-      identityOverrides: {
-        rateLimits: {
-          routeLimits: { auth: GENEROUS, users: GENEROUS, documents: GENEROUS, finance: GENEROUS, workflows: GENEROUS, query: GENEROUS },
-          roleLimits: { admin: GENEROUS, accountant: GENEROUS, approver: GENEROUS, auditor: GENEROUS, user: GENEROUS, guest: GENEROUS },
-        },
-      },
-    });
-    log(`  application composed and demo data seeded in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
-    const server = await listen(application.app, 0);
-    releases.unshift(() => closeServer(server, 1000));
-    const port = (server.address() as AddressInfo).port;
-    const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT_MAX });
-    releases.unshift(async () => agent.destroy());
-
-    const login = await request(agent, port, 'POST', '/api/auth/login', {}, JSON.stringify({ username: 'accountant', password: 'demo-accountant-2026!' }));
-    if (login.status !== 200) throw new Error(`login answered ${login.status}: ${login.body}`);
-    const auth = { authorization: `Bearer ${(JSON.parse(login.body) as { accessToken: string }).accessToken}` };
+    const { agent, port } = bench;
+    const auth = await bench.authorization('accountant', 'demo-accountant-2026!');
     const runId = randomUUID().slice(0, 8);
     const today = new Date().toISOString().slice(0, 10);
     const reads = ['/api/query/dashboard', '/api/query/transactions?limit=20', '/api/query/trial-balance'];
@@ -268,8 +199,7 @@ async function run(options: SuiteOptions): Promise<SuiteOutcome> {
       resultLines: [result(soak), result(raw)],
     };
   } finally {
-    for (const release of releases) await release().catch((error: unknown) => log(`cleanup: ${error instanceof Error ? error.message : String(error)}`));
-    await rm(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 
