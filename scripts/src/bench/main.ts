@@ -27,7 +27,7 @@ const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 function usage(): string {
   const names = Object.entries(suites).map(([name, suite]) => `  ${name.padEnd(12)} ${suite.description}`);
   return [
-    'usage: npm run bench -- <suite> [--quick] [--gate] [--duration <s>]',
+    'usage: npm run bench -- <suite> [--quick] [--gate] [--duration <s>] [--rate <n>]',
     '',
     'suites:',
     ...names,
@@ -36,6 +36,7 @@ function usage(): string {
     '  --quick      about 10x fewer operations: a smoke run, not figures to quote',
     '  --gate       exit with code 1 when a product target is missed',
     '  --duration <s>  seconds a time-based suite (soak) runs; default: the suite\'s own',
+    '  --rate <n>      requests per second a rate-based suite (soak) offers; default: the suite\'s own',
     '',
     `environment: DATABASE_URL  PostgreSQL server for the scratch databases (default ${DEFAULT_DATABASE_URL};`,
     '             the commands suite starts an embedded PostgreSQL in a temporary directory unless it is set)',
@@ -47,24 +48,35 @@ interface Invocation {
   quick: boolean;
   gate: boolean;
   durationSeconds?: number;
+  ratePerSecond?: number;
+}
+
+/** Removes `--name <integer>` from args: undefined when absent, null when its value is not an integer in [min, max]. */
+function takeIntegerOption(args: string[], name: string, min: number, max: number): number | undefined | null {
+  const at = args.indexOf(name);
+  if (at < 0) return undefined;
+  const value = Number(args[at + 1]);
+  args.splice(at, 2);
+  return Number.isInteger(value) && value >= min && value <= max ? value : null;
 }
 
 function parseArguments(input: readonly string[]): Invocation | null {
   const args = [...input];
-  let durationSeconds: number | undefined;
-  const durationAt = args.indexOf('--duration');
-  if (durationAt >= 0) {
-    const value = Number(args[durationAt + 1]);
-    if (!Number.isInteger(value) || value < 1 || value > 86_400) return null;
-    durationSeconds = value;
-    args.splice(durationAt, 2);
-  }
+  const durationSeconds = takeIntegerOption(args, '--duration', 1, 86_400);
+  const ratePerSecond = takeIntegerOption(args, '--rate', 1, 100_000);
+  if (durationSeconds === null || ratePerSecond === null) return null;
   const flags = args.filter((arg) => arg.startsWith('-'));
   const positional = args.filter((arg) => !arg.startsWith('-'));
   const unknownFlags = flags.filter((flag) => flag !== '--quick' && flag !== '--gate');
   const name = positional[0];
   if (positional.length !== 1 || unknownFlags.length > 0 || name === undefined || !Object.hasOwn(suites, name)) return null;
-  return { suite: suites[name] as BenchSuite, quick: flags.includes('--quick'), gate: flags.includes('--gate'), ...(durationSeconds === undefined ? {} : { durationSeconds }) };
+  return {
+    suite: suites[name] as BenchSuite,
+    quick: flags.includes('--quick'),
+    gate: flags.includes('--gate'),
+    ...(durationSeconds === undefined ? {} : { durationSeconds }),
+    ...(ratePerSecond === undefined ? {} : { ratePerSecond }),
+  };
 }
 
 /** The bench's environment; `bench/main.ts` is the one place it is read. */
@@ -111,6 +123,7 @@ async function main(): Promise<number> {
     databaseUrl: config.DATABASE_URL,
     databaseUrlFromEnvironment,
     ...(invocation.durationSeconds === undefined ? {} : { durationSeconds: invocation.durationSeconds }),
+    ...(invocation.ratePerSecond === undefined ? {} : { ratePerSecond: invocation.ratePerSecond }),
   });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out('');

@@ -129,7 +129,7 @@ async function runAtRate(name: string, rate: number, durationSeconds: number, op
 
 function parseDuration(options: SuiteOptions): { rate: number; durationSeconds: number } {
   const plan = options.quick ? QUICK : FULL;
-  return { rate: plan.rate, durationSeconds: options.durationSeconds ?? plan.durationSeconds };
+  return { rate: options.ratePerSecond ?? plan.rate, durationSeconds: options.durationSeconds ?? plan.durationSeconds };
 }
 
 async function run(options: SuiteOptions): Promise<SuiteOutcome> {

@@ -8,6 +8,8 @@ export interface SuiteOptions {
   databaseUrlFromEnvironment: boolean;
   /** `--duration <s>`: how long a time-based suite (soak) runs; absent: the suite's default. */
   durationSeconds?: number;
+  /** `--rate <n>`: requests per second a rate-based suite (soak) offers; absent: the suite's default. */
+  ratePerSecond?: number;
 }
 
 /** A product target checked after a run: always a ratio between two sides, never an absolute time. */
