@@ -42,7 +42,22 @@ interface CaseFigures {
   rssStartMb: number;
   rssEndMb: number;
   rssGrowthPct: number;
+  /** Live JS heap after a full GC, at warm-up and at the end (null without --expose-gc): growth here is a leak, RSS also counts V8's heap sizing. */
+  liveHeapStartMb: number | null;
+  liveHeapEndMb: number | null;
   errorSamples: string[];
+}
+
+function growthPct(start: number, end: number): number {
+  return ((end - start) / start) * 100;
+}
+
+/** The JS heap still in use after a full garbage collection; null when the process runs without --expose-gc (npm run bench passes it). */
+function liveHeapBytes(): number | null {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return null;
+  gc();
+  return process.memoryUsage().heapUsed;
 }
 
 /** Open loop: every tick starts the requests the target rate asks for by now, unless IN_FLIGHT_MAX are in flight. */
@@ -55,6 +70,7 @@ async function runAtRate(name: string, rate: number, durationSeconds: number, op
   let skipped = 0;
   let inFlight = 0;
   let rssStart = process.memoryUsage().rss;
+  let liveHeapStart = liveHeapBytes();
   let warmedUp = false;
   const started = performance.now();
   const durationMs = durationSeconds * 1000;
@@ -66,6 +82,7 @@ async function runAtRate(name: string, rate: number, durationSeconds: number, op
     if (!warmedUp && elapsed >= durationMs / 10) {
       warmedUp = true;
       rssStart = process.memoryUsage().rss;
+      liveHeapStart = liveHeapBytes();
     }
     const due = Math.floor((elapsed / 1000) * rate);
     while (sent + skipped < due) {
@@ -112,6 +129,7 @@ async function runAtRate(name: string, rate: number, durationSeconds: number, op
   await Promise.all(pending);
   const elapsedMs = performance.now() - started;
   const rssEnd = process.memoryUsage().rss;
+  const liveHeapEnd = liveHeapBytes();
   return {
     name,
     sent,
@@ -122,7 +140,9 @@ async function runAtRate(name: string, rate: number, durationSeconds: number, op
     p99Ms: percentile(latencies, 0.99),
     rssStartMb: rssStart / 2 ** 20,
     rssEndMb: rssEnd / 2 ** 20,
-    rssGrowthPct: ((rssEnd - rssStart) / rssStart) * 100,
+    rssGrowthPct: growthPct(rssStart, rssEnd),
+    liveHeapStartMb: liveHeapStart === null ? null : liveHeapStart / 2 ** 20,
+    liveHeapEndMb: liveHeapEnd === null ? null : liveHeapEnd / 2 ** 20,
     errorSamples,
   };
 }
@@ -189,12 +209,14 @@ async function run(options: SuiteOptions): Promise<SuiteOutcome> {
       formatMs(figures.p50Ms),
       formatMs(figures.p99Ms),
       `${figures.rssStartMb.toFixed(0)} → ${figures.rssEndMb.toFixed(0)} MB (${figures.rssGrowthPct.toFixed(1)}%)`,
+      figures.liveHeapStartMb === null || figures.liveHeapEndMb === null ? 'n/a' : `${figures.liveHeapStartMb.toFixed(0)} → ${figures.liveHeapEndMb.toFixed(0)} MB (${growthPct(figures.liveHeapStartMb, figures.liveHeapEndMb).toFixed(1)}%)`,
     ];
     const result = (figures: CaseFigures) =>
       `RESULT suite=soak case=${figures.name} errors=${figures.errors} rss_growth_pct=${figures.rssGrowthPct.toFixed(1)} p99_ms=${figures.p99Ms.toFixed(2)} ` +
-      `achieved_rps=${figures.achievedRps.toFixed(0)} target_rps=${rate} duration_s=${figures.name === 'mixed' ? durationSeconds : baselineSeconds} requests=${figures.sent} skipped=${figures.skipped}`;
+      `achieved_rps=${figures.achievedRps.toFixed(0)} target_rps=${rate} duration_s=${figures.name === 'mixed' ? durationSeconds : baselineSeconds} requests=${figures.sent} skipped=${figures.skipped}` +
+      (figures.liveHeapStartMb === null || figures.liveHeapEndMb === null ? '' : ` live_heap_growth_pct=${growthPct(figures.liveHeapStartMb, figures.liveHeapEndMb).toFixed(1)}`);
     return {
-      report: formatTable(['case', 'requests', 'errors', 'skipped', 'achieved req/s', 'p50 ms', 'p99 ms', 'RSS (after warm-up → end)'], [row(raw), row(soak)]),
+      report: formatTable(['case', 'requests', 'errors', 'skipped', 'achieved req/s', 'p50 ms', 'p99 ms', 'RSS (after warm-up → end)', 'live heap after full GC'], [row(raw), row(soak)]),
       targets,
       resultLines: [result(soak), result(raw)],
     };
