@@ -147,13 +147,13 @@ async function runAtRate(name: string, rate: number, durationSeconds: number, op
   };
 }
 
-function parseDuration(options: SuiteOptions): { rate: number; durationSeconds: number } {
+function soakPlan(options: SuiteOptions): { rate: number; durationSeconds: number } {
   const plan = options.quick ? QUICK : FULL;
   return { rate: options.ratePerSecond ?? plan.rate, durationSeconds: options.durationSeconds ?? plan.durationSeconds };
 }
 
 async function run(options: SuiteOptions): Promise<SuiteOutcome> {
-  const { rate, durationSeconds } = parseDuration(options);
+  const { rate, durationSeconds } = soakPlan(options);
   log(`soak benchmark (${options.quick ? 'quick' : 'full'} run): ${rate} requests/s for ${durationSeconds} s`);
   const bench = await startBenchApplication({ socketsMax: IN_FLIGHT_MAX, log });
   try {
