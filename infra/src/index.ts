@@ -5,6 +5,7 @@ export * from './embedded-postgres';
 export { EsdbEventStore, computeStreamEventHash, findStreamChainBreak, type EsdbEventStoreOptions, type StreamChainBreak } from './event-store/esdb/esdb-event-store';
 export * from './idempotency';
 export { migrateSchema, assertSchemaName, type SchemaMigration } from './postgres-migrations';
+export { openPool, closePool } from './postgres-pool';
 export * from './file-store';
 export * from './backup';
 export * from './kafka';

@@ -79,20 +79,34 @@ async function stopCli(run: Run, signal: NodeJS.Signals = 'SIGTERM'): Promise<{ 
 }
 
 /** Stops the CLI and returns how it exited, with its last log lines when it did not exit 0 (so a failure explains itself). */
-async function stopCleanly(run: Run): Promise<{ code: number | null; signal: NodeJS.Signals | null; logTail: string[] }> {
+/** pino's level numbers: 40 warn, 50 error, 60 fatal. */
+const ERROR_LEVEL = 50;
+
+/** The exit, and when it is not clean the lines that explain it: errors first (a CI log shows the start of a long diff), then the last lines. */
+async function stopCleanly(run: Run): Promise<{ code: number | null; signal: NodeJS.Signals | null; errors: string[]; logTail: string[] }> {
   const exit = await stopCli(run);
-  return { ...exit, logTail: exit.code === 0 ? [] : run.output.slice(-30) };
+  if (exit.code === 0) return { ...exit, errors: [], logTail: [] };
+  const errors = run.output.filter((line) => {
+    const level = parseLogLine(line)?.level;
+    return level === undefined || (typeof level === 'number' && level >= ERROR_LEVEL);
+  });
+  return { ...exit, errors, logTail: run.output.slice(-8) };
 }
 
-const CLEAN_EXIT = { code: 0, signal: null, logTail: [] };
+const CLEAN_EXIT = { code: 0, signal: null, errors: [], logTail: [] };
+
+function parseLogLine(line: string): Record<string, unknown> | null {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
 
 function logLines(run: Run): Record<string, unknown>[] {
   return run.output.flatMap((line) => {
-    try {
-      return [JSON.parse(line) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
+    const parsed = parseLogLine(line);
+    return parsed === null ? [] : [parsed];
   });
 }
 

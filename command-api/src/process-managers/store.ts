@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { migrateSchema, type SchemaMigration } from '@neuroerp/infra';
+import { closePool, migrateSchema, openPool, type SchemaMigration } from '@neuroerp/infra';
 
 /** A command a process manager issued that the domain refused: kept for an operator, never retried by itself. */
 export interface ProcessManagerRefusal {
@@ -70,11 +70,7 @@ export class PostgresProcessManagerStore implements ProcessManagerStore {
 
   static async connect(options: PostgresProcessManagerStoreOptions): Promise<PostgresProcessManagerStore> {
     await migrateSchema(options.connectionString, options.schema, migrations, 'process_manager_migrations');
-    const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSizeMax ?? 2 });
-    // An idle client that loses its connection (PostgreSQL restarted) emits 'error' on the pool; unhandled, it would end the process.
-    pool.on('error', () => undefined);
-    // Checked-out clients too: a server restart between two queries must fail the next query, not crash the process.
-    pool.on('connect', (client) => client.on('error', () => undefined));
+    const pool = openPool({ connectionString: options.connectionString, max: options.poolSizeMax ?? 2 });
     return new PostgresProcessManagerStore(pool, options.schema);
   }
 
@@ -122,6 +118,6 @@ export class PostgresProcessManagerStore implements ProcessManagerStore {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await closePool(this.pool);
   }
 }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { GroupCommitQueue } from '../event-store/postgres/group-commit';
 import { migrateSchema, type SchemaMigration } from '../postgres-migrations';
+import { closePool, openPool } from '../postgres-pool';
 import {
   IDEMPOTENCY_IN_PROGRESS_TIMEOUT_MS,
   IDEMPOTENCY_KEY_TTL_MS,
@@ -137,15 +138,11 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
 
   static async connect(options: PostgresIdempotencyStoreOptions): Promise<PostgresIdempotencyStore> {
     await migrateIdempotencyStore(options.connectionString, options.schema);
-    const pool = new pg.Pool({
+    const pool = openPool({
       connectionString: options.connectionString,
       max: options.poolSizeMax ?? 10,
       options: '-c synchronous_commit=off',
     });
-    // An idle client that loses its server must not crash the process.
-    pool.on('error', () => undefined);
-    // Checked-out clients too: a server restart between two queries must fail the next query, not crash the process.
-    pool.on('connect', (client) => client.on('error', () => undefined));
     return new PostgresIdempotencyStore(pool, options.schema, options);
   }
 
@@ -251,6 +248,6 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await closePool(this.pool);
   }
 }

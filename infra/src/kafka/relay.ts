@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { RecordedEvent } from '@neuroerp/schemas';
 import type { EventStore, Subscription } from '../event-store/port';
 import { assertSchemaName, migrateSchema, type SchemaMigration } from '../postgres-migrations';
+import { closePool, openPool } from '../postgres-pool';
 import { DEFAULT_TOPIC_PREFIX, assertTopicPrefix, toKafkaMessage, topicForEventType } from './envelope';
 import type { KafkaProducerLike, KafkaTopicMessages } from './ports';
 
@@ -239,7 +240,7 @@ export class PostgresRelayCheckpointStore implements RelayCheckpointStore {
     private readonly relayName = 'default',
   ) {
     assertSchemaName(schema);
-    this.pool = new pg.Pool({ connectionString, max: 2 });
+    this.pool = openPool({ connectionString, max: 2 });
   }
 
   async load(): Promise<bigint> {
@@ -263,6 +264,6 @@ export class PostgresRelayCheckpointStore implements RelayCheckpointStore {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await closePool(this.pool);
   }
 }

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { DataKeyBackup, DataKeySnapshot } from '../backup/data-keys';
 import { assertSchemaName, migrateSchema, type SchemaMigration } from '../postgres-migrations';
+import { closePool, openPool } from '../postgres-pool';
 import { PrivacyError } from './errors';
 import { MASTER_KEYS_FILE, masterKeyFingerprint, PRIVACY_KEY_BYTES, type MasterKey, type MasterKeyRing } from './master-key-ring';
 
@@ -92,14 +93,12 @@ export class PostgresDataKeyStore implements DataKeyBackup {
   static async connect(options: { connectionString: string; schema: string; ring: MasterKeyRing; poolSizeMax?: number }): Promise<PostgresDataKeyStore> {
     assertSchemaName(options.schema);
     await migrateDataKeyStore(options.connectionString, options.schema);
-    const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSizeMax ?? 4 });
-    pool.on('error', () => undefined);
-    pool.on('connect', (client) => client.on('error', () => undefined));
+    const pool = openPool({ connectionString: options.connectionString, max: options.poolSizeMax ?? 4 });
     const store = new PostgresDataKeyStore(pool, options.schema, options.ring);
     try {
       await store.recordMasterKeys();
     } catch (error) {
-      await pool.end();
+      await closePool(pool);
       throw error;
     }
     return store;
@@ -297,6 +296,6 @@ export class PostgresDataKeyStore implements DataKeyBackup {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await closePool(this.pool);
   }
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import pg from 'pg';
 import type { NewEvent, RecordedEvent } from '@neuroerp/schemas';
+import { closePool, openPool } from '../../postgres-pool';
 import { EventStoreError } from '../errors';
 import { ChainVerifier } from '../hash-chain';
 import type {
@@ -60,7 +61,7 @@ export class PostgresEventStore implements EventStore {
   private readonly channel: string;
   private readonly appends: GroupCommitQueue<AppendRequest, AppendResult>;
   private readonly wakeups = new EventEmitter();
-  private listener: pg.Client | null = null;
+  private listener: { release: () => void } | null = null;
   private listenerStarting: Promise<void> | null = null;
   private readonly subscriptionPollMs: number;
   private readonly subscriptions = new Set<PollingSubscription>();
@@ -87,13 +88,7 @@ export class PostgresEventStore implements EventStore {
     this.schema = options.schema ?? 'event_store';
     assertSchemaName(this.schema);
     this.channel = `${this.schema}_appended`;
-    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSizeMax ?? 10 });
-    // An idle client that loses its server (restart, failover) must not crash the process.
-    this.pool.on('error', () => undefined);
-    // A checked-out client loses the pool's listener; if the server ends its connection between two
-    // queries of a transaction (a restart), the next query fails and is handled, instead of the
-    // client's 'error' event crashing the process.
-    this.pool.on('connect', (client) => client.on('error', () => undefined));
+    this.pool = openPool({ connectionString: options.connectionString, max: options.poolSizeMax ?? 10 });
     this.subscriptionPollMs = options.subscriptionPollMs ?? 1000;
     this.wakeups.setMaxListeners(0);
     this.appends = new GroupCommitQueue((requests) => this.commitBatch(requests), {
@@ -482,15 +477,30 @@ export class PostgresEventStore implements EventStore {
     if (this.listenerStarting) return this.listenerStarting;
     this.listenerStarting = (async () => {
       const client = await this.pool.connect();
+      // Given back once, whoever comes first: a lost connection, a failed LISTEN or close() (after
+      // which a server stopping can still raise 'error' before the socket ends).
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        client.release(true);
+      };
       client.on('notification', () => this.wakeups.emit('appended'));
       client.on('error', () => {
         // Subscriptions keep polling; the next subscribe starts a new listener.
-        this.listener = null;
-        this.listenerStarting = null;
-        client.release(true);
+        if (this.listener?.release === release) {
+          this.listener = null;
+          this.listenerStarting = null;
+        }
+        release();
       });
-      await client.query(`listen "${this.channel}"`);
-      this.listener = client as unknown as pg.Client;
+      try {
+        await client.query(`listen "${this.channel}"`);
+      } catch (error) {
+        release();
+        throw error;
+      }
+      this.listener = { release };
     })().catch(() => {
       this.listenerStarting = null;
     });
@@ -506,8 +516,9 @@ export class PostgresEventStore implements EventStore {
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     await this.listenerStarting;
-    if (this.listener) (this.listener as unknown as pg.PoolClient).release(true);
-    await this.pool.end();
+    this.listener?.release();
+    this.listener = null;
+    await closePool(this.pool);
   }
 
   private assertOpen(): void {
