@@ -82,18 +82,28 @@ async function stopCli(run: Run, signal: NodeJS.Signals = 'SIGTERM'): Promise<{ 
 /** pino's level numbers: 40 warn, 50 error, 60 fatal. */
 const ERROR_LEVEL = 50;
 
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Sessions PostgreSQL had to terminate when it stopped: every pool should have closed its own before. */
+  terminatedSessions: string[];
+  errors: string[];
+  logTail: string[];
+}
+
 /** The exit, and when it is not clean the lines that explain it: errors first (a CI log shows the start of a long diff), then the last lines. */
-async function stopCleanly(run: Run): Promise<{ code: number | null; signal: NodeJS.Signals | null; errors: string[]; logTail: string[] }> {
+async function stopCleanly(run: Run): Promise<Exit> {
   const exit = await stopCli(run);
-  if (exit.code === 0) return { ...exit, errors: [], logTail: [] };
+  const terminatedSessions = run.output.filter((line) => line.includes('terminating connection due to administrator command'));
+  if (exit.code === 0) return { ...exit, terminatedSessions, errors: [], logTail: [] };
   const errors = run.output.filter((line) => {
     const level = parseLogLine(line)?.level;
     return level === undefined || (typeof level === 'number' && level >= ERROR_LEVEL);
   });
-  return { ...exit, errors, logTail: run.output.slice(-8) };
+  return { ...exit, terminatedSessions, errors, logTail: run.output.slice(-8) };
 }
 
-const CLEAN_EXIT = { code: 0, signal: null, errors: [], logTail: [] };
+const CLEAN_EXIT: Exit = { code: 0, signal: null, terminatedSessions: [], errors: [], logTail: [] };
 
 function parseLogLine(line: string): Record<string, unknown> | null {
   try {
