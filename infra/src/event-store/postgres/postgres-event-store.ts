@@ -35,6 +35,8 @@ export const APPEND_QUEUE_LENGTH_MAX = 10_000;
  * free): without these turns it missed the next batch and waited for the one after it.
  */
 const APPEND_TURNS_BETWEEN_BATCHES = 2;
+/** After the LISTEN connection is lost, the wait before it is opened again (subscriptions poll meanwhile). */
+export const LISTENER_RESTART_DELAY_MS = 1_000;
 /** Stream versions this process remembers for the one-round-trip path; beyond it the memory starts afresh. */
 export const KNOWN_STREAM_VERSIONS_MAX = 100_000;
 
@@ -63,6 +65,7 @@ export class PostgresEventStore implements EventStore {
   private readonly wakeups = new EventEmitter();
   private listener: { release: () => void } | null = null;
   private listenerStarting: Promise<void> | null = null;
+  private listenerRestart: NodeJS.Timeout | null = null;
   private readonly subscriptionPollMs: number;
   private readonly subscriptions = new Set<PollingSubscription>();
   private closed = false;
@@ -472,7 +475,10 @@ export class PostgresEventStore implements EventStore {
     return subscription;
   }
 
-  /** One LISTEN connection per store wakes every caught-up subscription at once. */
+  /**
+   * One LISTEN connection per store wakes every caught-up subscription at once. When it is
+   * lost (a server restart), the subscriptions fall back to polling and it is started again.
+   */
   private ensureListener(): Promise<void> {
     if (this.listenerStarting) return this.listenerStarting;
     this.listenerStarting = (async () => {
@@ -487,10 +493,10 @@ export class PostgresEventStore implements EventStore {
       };
       client.on('notification', () => this.wakeups.emit('appended'));
       client.on('error', () => {
-        // Subscriptions keep polling; the next subscribe starts a new listener.
         if (this.listener?.release === release) {
           this.listener = null;
           this.listenerStarting = null;
+          this.restartListenerLater();
         }
         release();
       });
@@ -501,10 +507,23 @@ export class PostgresEventStore implements EventStore {
         throw error;
       }
       this.listener = { release };
+      // What was appended before it listened is read now, not at the subscriptions' next poll.
+      this.wakeups.emit('appended');
     })().catch(() => {
       this.listenerStarting = null;
+      this.restartListenerLater();
     });
     return this.listenerStarting;
+  }
+
+  /** Starts the listener again after a delay, while subscriptions need it. */
+  private restartListenerLater(): void {
+    if (this.closed || this.subscriptions.size === 0 || this.listenerRestart !== null) return;
+    this.listenerRestart = setTimeout(() => {
+      this.listenerRestart = null;
+      if (!this.closed && this.subscriptions.size > 0) void this.ensureListener();
+    }, LISTENER_RESTART_DELAY_MS);
+    this.listenerRestart.unref();
   }
 
   async ping(): Promise<void> {
@@ -514,6 +533,7 @@ export class PostgresEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.listenerRestart !== null) clearTimeout(this.listenerRestart);
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     await this.listenerStarting;
     this.listener?.release();

@@ -22,3 +22,17 @@ export async function dropSchemasWithPrefix(prefix: string, connectionString = t
     await admin.end();
   }
 }
+
+/** The test server's connection string with an application name of its own, to find its sessions in pg_stat_activity. */
+export function namedTestConnection(purpose: string): { connectionString: string; applicationName: string } {
+  const applicationName = `test_${purpose}_${randomBytes(4).toString('hex')}`;
+  const url = new URL(testDatabaseUrl());
+  url.searchParams.set('application_name', applicationName);
+  return { connectionString: url.toString(), applicationName };
+}
+
+/** How many sessions of the application are connected; `where` narrows them (e.g. `query like 'listen %'`). */
+export async function countSessions(admin: pg.Client, applicationName: string, where = 'true'): Promise<number> {
+  const { rows } = await admin.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where application_name = $1 and (${where})`, [applicationName]);
+  return rows[0]?.n ?? -1;
+}
