@@ -1,13 +1,16 @@
 import pg from 'pg';
+import type { Leadership } from './process-manager-supervisor';
 
 /**
  * Leadership for work that must run once in a deployment (the process managers): a
  * PostgreSQL session-level advisory lock on a dedicated connection. Whoever holds the lock
  * leads; if that process dies, its connection closes, the lock is released, and another
- * replica's next `tryAcquire` takes over.
+ * replica's next `tryAcquire` takes over. A session that ends otherwise (a server restart) is
+ * reported to `onLost`: the lock went with it.
  */
-export class PostgresLeaderLock {
+export class PostgresLeaderLock implements Leadership {
   private client: pg.Client | null = null;
+  private readonly lostListeners: (() => void)[] = [];
 
   constructor(
     private readonly connectionString: string,
@@ -23,7 +26,9 @@ export class PostgresLeaderLock {
   async tryAcquire(): Promise<boolean> {
     if (this.client !== null) return true;
     const client = new pg.Client({ connectionString: this.connectionString });
-    client.on('error', () => undefined);
+    // A lost session (server restart, failover) has released the lock: whoever held it no longer leads.
+    client.on('error', () => this.lose(client));
+    client.on('end', () => this.lose(client));
     await client.connect();
     try {
       const { rows } = await client.query<{ acquired: boolean }>('select pg_try_advisory_lock(hashtext($1)) as acquired', [this.name]);
@@ -37,6 +42,16 @@ export class PostgresLeaderLock {
     }
     await client.end();
     return false;
+  }
+
+  onLost(listener: () => void): void {
+    this.lostListeners.push(listener);
+  }
+
+  private lose(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = null;
+    for (const listener of this.lostListeners) listener();
   }
 
   async release(): Promise<void> {
