@@ -44,8 +44,8 @@ import type { Actor, NewEvent, NewEventMetadata, RecordedEvent } from '@neuroerp
 export const COMMAND_ATTEMPTS_MAX = 8;
 /** Events per read when loading a stream; a fiscal year may hold up to a million postings. */
 export const READ_PAGE_EVENTS = 1000;
-/** Folded stream states kept in memory (least recently used are dropped). */
-export const STREAM_STATES_CACHED_MAX = 10_000;
+/** Folded stream states kept in memory (least recently used are dropped): a transaction stream is needed for seconds, a fiscal year's stays. */
+export const STREAM_STATES_CACHED_MAX = 2_000;
 /** Commands decided together into one append to one stream. */
 export const COMMANDS_PER_APPEND_MAX = 256;
 

@@ -38,7 +38,7 @@ const APPEND_TURNS_BETWEEN_BATCHES = 2;
 /** After the LISTEN connection is lost, the wait before it is opened again (subscriptions poll meanwhile). */
 export const LISTENER_RESTART_DELAY_MS = 1_000;
 /** Stream versions this process remembers for the one-round-trip path; beyond it the memory starts afresh. */
-export const KNOWN_STREAM_VERSIONS_MAX = 100_000;
+export const KNOWN_STREAM_VERSIONS_MAX = 20_000;
 
 export interface PostgresEventStoreOptions {
   connectionString: string;
