@@ -1,17 +1,10 @@
-import pg from 'pg';
-import { countSessions, namedTestConnection, testDatabaseUrl } from './event-store/postgres/test-database';
+import type pg from 'pg';
+import { connectTestAdmin, countSessions, namedTestConnection } from './event-store/postgres/test-database';
 import { closePool, openPool } from './postgres-pool';
 
 let admin: pg.Client;
-
-beforeAll(async () => {
-  admin = new pg.Client({ connectionString: testDatabaseUrl() });
-  await admin.connect();
-});
-
-afterAll(async () => {
-  await admin.end();
-});
+beforeAll(async () => (admin = await connectTestAdmin()));
+afterAll(() => admin.end());
 
 describe('openPool and closePool', () => {
   it('closePool resolves only once every session of the pool has ended', async () => {

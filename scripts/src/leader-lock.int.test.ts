@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { countSessions, namedTestConnection, testDatabaseUrl } from '@neuroerp/infra';
+import { connectTestAdmin, countSessions, namedTestConnection, testDatabaseUrl } from '@neuroerp/infra';
 import { PostgresLeaderLock } from './leader-lock';
 
 const connectionString = testDatabaseUrl();
@@ -28,8 +27,7 @@ it('a leader whose session ends (a server restart) is told it lost the lock, and
   const named = namedTestConnection('leader');
   const leader = new PostgresLeaderLock(named.connectionString, name);
   const replica = new PostgresLeaderLock(connectionString, name);
-  const admin = new pg.Client({ connectionString });
-  await admin.connect();
+  const admin = await connectTestAdmin();
   try {
     let losses = 0;
     const lost = new Promise<void>((resolve) =>

@@ -1,7 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { newTestEvent, uniqueStreamId } from '../test-support';
 import { PostgresEventStore } from './postgres-event-store';
-import { countSessions, dropSchemasWithPrefix, namedTestConnection, testDatabaseUrl, uniqueSchema } from './test-database';
+import { connectTestAdmin, countSessions, dropSchemasWithPrefix, namedTestConnection, uniqueSchema } from './test-database';
 
 // The store's LISTEN connection wakes caught-up subscriptions when events are appended.
 const SCHEMA_PREFIX = 'test_listener_';
@@ -12,16 +12,8 @@ const POLL_MS = 120_000;
 const WAIT_MS_MAX = 10_000;
 
 let admin: pg.Client;
-
-beforeAll(async () => {
-  admin = new pg.Client({ connectionString: testDatabaseUrl() });
-  await admin.connect();
-});
-
-afterAll(async () => {
-  await admin.end();
-  await dropSchemasWithPrefix(SCHEMA_PREFIX);
-});
+beforeAll(async () => (admin = await connectTestAdmin()));
+afterAll(() => Promise.all([admin.end(), dropSchemasWithPrefix(SCHEMA_PREFIX)]));
 
 async function until(condition: () => Promise<boolean>): Promise<boolean> {
   const deadline = Date.now() + WAIT_MS_MAX;

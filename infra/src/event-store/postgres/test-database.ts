@@ -6,6 +6,13 @@ export function testDatabaseUrl(): string {
   return process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 }
 
+/** A connected client on the test server for checks beside the code under test; the caller ends it. */
+export async function connectTestAdmin(): Promise<pg.Client> {
+  const admin = new pg.Client({ connectionString: testDatabaseUrl() });
+  await admin.connect();
+  return admin;
+}
+
 /** A schema name no other test run uses. */
 export function uniqueSchema(purpose: string): string {
   return `test_${purpose}_${randomBytes(4).toString('hex')}`;
