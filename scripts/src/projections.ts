@@ -3,6 +3,7 @@ import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import { KafkaClients, kafkaTopics, type PostgresEventStore } from '@neuroerp/infra';
 import { HttpProblemError, problem, requirePermission } from '@neuroerp/command-api';
+import { PostgresLeaderLock } from './leader-lock';
 import {
   allProjections,
   KafkaProjectionSource,
@@ -15,6 +16,7 @@ import {
   ProjectionMetrics,
   ProjectionRunner,
   projectionStatus,
+  readActiveTableSet,
   type Knex,
   type Projection,
   type ProjectionStatus,
@@ -57,7 +59,7 @@ export class ProjectionService {
   readonly projections: readonly Projection[];
   private readonly runners: (ProjectionRunner | KafkaProjectionSource)[] = [];
   private readonly kafka: KafkaClients | null;
-  private readonly rebuilds = new Map<string, RebuildProgress>();
+  private readonly rebuilds = new Map<string, { progress: RebuildProgress; done: Promise<void> }>();
 
   private constructor(
     readonly options: ProjectionServiceOptions,
@@ -86,8 +88,12 @@ export class ProjectionService {
 
   headPosition = async (): Promise<bigint> => (await this.options.store.readHead()).position;
 
-  /** Starts one continuous runner per projection on the store's catch-up subscription, or on Kafka (PROJECTION_SOURCE=kafka). */
+  /**
+   * Starts one continuous runner per projection on the store's catch-up subscription, or on
+   * Kafka (PROJECTION_SOURCE=kafka), and upgrades outdated read models in the background.
+   */
   startRunners(): void {
+    this.track(this.upgradeOutdated());
     for (const projection of this.projections) {
       if (this.kafka !== null && this.options.kafka !== undefined) {
         const source = new KafkaProjectionSource({
@@ -124,16 +130,47 @@ export class ProjectionService {
   }
 
   /**
+   * Builds the code's version of every projection whose active table set has an older one (a
+   * release changed its tables), as `projections rebuild` does: the old version serves until
+   * the switch, and the runner, waiting meanwhile, goes on with the new one. One process
+   * builds each projection (an advisory lock per projection); the others' runners pick up the
+   * switch. Failures are logged and shown in the rebuild progress; the next start tries again.
+   */
+  async upgradeOutdated(): Promise<void> {
+    for (const projection of this.projections) {
+      const active = await readActiveTableSet(this.db, this.controlSchema, projection.name);
+      if (active === null || active.version >= projection.version) continue;
+      const lock = new PostgresLeaderLock(this.options.connectionString, `${this.controlSchema}.upgrade.${projection.name}`);
+      if (!(await lock.tryAcquire())) continue;
+      try {
+        // Another process may have switched between the first look and the lock.
+        const current = await readActiveTableSet(this.db, this.controlSchema, projection.name);
+        if (current === null || current.version >= projection.version) continue;
+        this.options.logger?.warn(
+          { projection: projection.name, from: current.version, to: projection.version },
+          'a read model has a new version: building it from the event log; the old one serves until the switch',
+        );
+        await this.rebuild(projection.name).done;
+      } finally {
+        await lock.release();
+      }
+    }
+  }
+
+  /**
    * Starts a rebuild of one projection in the background (build from 0, verify, switch) and
    * returns its progress record, which `rebuildProgress` keeps updating. One rebuild per
    * projection at a time: asking again while one runs returns the running one.
    */
   startRebuild(name: string): RebuildProgress {
+    return this.rebuild(name).progress;
+  }
+
+  private rebuild(name: string): { progress: RebuildProgress; done: Promise<void> } {
     const projection = this.projection(name);
     const running = this.rebuilds.get(name);
-    if (running?.state === 'running') return running;
+    if (running?.progress.state === 'running') return running;
     const progress: RebuildProgress = { name, state: 'running', position: '0', head: '0', startedAt: new Date().toISOString(), finishedAt: null, switched: null, error: null };
-    this.rebuilds.set(name, progress);
     const done = rebuildProjection({
       db: this.db,
       controlSchema: this.controlSchema,
@@ -154,16 +191,24 @@ export class ProjectionService {
         this.options.logger?.error({ err: error, projection: name }, 'projection rebuild failed');
       },
     );
-    this.pendingRebuilds.add(done);
-    void done.finally(() => this.pendingRebuilds.delete(done));
-    return progress;
+    const rebuild = { progress, done };
+    this.rebuilds.set(name, rebuild);
+    this.track(done);
+    return rebuild;
   }
 
   rebuildProgress(name: string): RebuildProgress | null {
-    return this.rebuilds.get(name) ?? null;
+    return this.rebuilds.get(name)?.progress ?? null;
   }
 
   private readonly pendingRebuilds = new Set<Promise<void>>();
+
+  /** Keeps a background task until it settles, so that `close` waits for it; its failure is logged. */
+  private track(task: Promise<void>): void {
+    const tracked = task.catch((error: unknown) => this.options.logger?.error({ err: error }, 'projection upgrade failed'));
+    this.pendingRebuilds.add(tracked);
+    void tracked.finally(() => this.pendingRebuilds.delete(tracked));
+  }
 
   /** Stops the runners (each finishes its batch), waits for running rebuilds, and closes the pool. */
   async close(): Promise<void> {

@@ -184,7 +184,7 @@ export class KafkaProjectionSource {
         this.tableSet = await resolveRunnableTableSet(this.options.db, this.options.controlSchema, this.projection);
         if (this.tableSet === null) {
           if (this.state !== 'waiting_for_rebuild') {
-            this.logger.warn({ projection: this.projection.name, version: this.projection.version }, 'the active table set has another version: run `neuroerp projections rebuild`');
+            this.logger.warn({ projection: this.projection.name, version: this.projection.version }, 'the active table set has another version: waiting for the switch to this one (a newer version is built at start; else run `neuroerp projections rebuild`)');
           }
           this.state = 'waiting_for_rebuild';
           await this.pause(retryDelayMs);

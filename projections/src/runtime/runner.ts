@@ -191,7 +191,7 @@ export class ProjectionRunner {
           if (this.state !== 'waiting_for_rebuild') {
             this.logger.warn(
               { projection: projection.name, version: projection.version },
-              'the active table set has another version: run `neuroerp projections rebuild` to build and switch to this one',
+              'the active table set has another version: waiting for the switch to this one (a newer version is built at start; else run `neuroerp projections rebuild`)',
             );
           }
           this.state = 'waiting_for_rebuild';
