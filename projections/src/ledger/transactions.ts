@@ -139,12 +139,14 @@ function touchedIds(event: RecordedEvent): string[] {
  */
 export const transactionsProjection: Projection = {
   name: 'transactions',
-  version: 1,
+  // 2: transaction_counts (the dashboard's open approvals were a count over every submitted row).
+  version: 2,
   handles: [TRANSACTION_DRAFTED, TRANSACTION_SUBMITTED, TRANSACTION_APPROVED, TRANSACTION_REJECTED, TRANSACTION_REVERSED, TRANSACTION_POSTED],
   tables: [
     { name: 'transactions', orderBy: ['transaction_id'] },
     { name: 'transaction_history', orderBy: ['transaction_id', 'position'] },
     { name: 'transaction_approvals', orderBy: ['transaction_id', 'position'] },
+    { name: 'transaction_counts', orderBy: ['company_id', 'status'] },
   ],
   async createTables(tx, schema) {
     await tx.raw(`
@@ -209,12 +211,19 @@ export const transactionsProjection: Projection = {
         approved_hash text,
         primary key (transaction_id, position)
       );
+      create table "${schema}".transaction_counts (
+        company_id text not null,
+        status text not null,
+        transactions bigint not null,
+        primary key (company_id, status)
+      );
     `);
   },
   async apply(events, { tx, schema }) {
     const ids = [...new Set(events.flatMap(touchedIds))];
     const loaded = await tx.raw(`select ${SELECT_ROW} from "${schema}".transactions where transaction_id = any(?)`, [ids]);
     const rows = new Map((loaded.rows as TransactionRow[]).map((row) => [row.transaction_id, row]));
+    const statusBefore = new Map([...rows.values()].map((row) => [row.transaction_id, { company: row.company_id, status: row.status }]));
     const changed = new Set<string>();
     const history: object[] = [];
     const approvals: object[] = [];
@@ -419,8 +428,33 @@ export const transactionsProjection: Projection = {
     await writeRows(tx, schema, 'transactions', TRANSACTION_COLUMNS, written, replaceOnConflict(['transaction_id'], TRANSACTION_COLUMNS));
     await writeRows(tx, schema, 'transaction_history', HISTORY_COLUMNS, history, 'on conflict (transaction_id, position) do nothing');
     await writeRows(tx, schema, 'transaction_approvals', APPROVAL_COLUMNS, approvals, 'on conflict (transaction_id, position) do nothing');
+    await writeCountChanges(tx, schema, countChanges(written, statusBefore));
   },
 };
+
+/** Changes of the number of transactions per company and status (nonzero only) when `written` replace the rows they had before. */
+function countChanges(written: readonly TransactionRow[], before: ReadonlyMap<string, { company: string; status: string }>): { company_id: string; status: string; transactions: number }[] {
+  const changes = new Map<string, { company_id: string; status: string; transactions: number }>();
+  const add = (company: string, status: string, delta: number) => {
+    const key = JSON.stringify([company, status]);
+    const change = changes.get(key) ?? { company_id: company, status, transactions: 0 };
+    change.transactions += delta;
+    changes.set(key, change);
+  };
+  for (const row of written) {
+    const previous = before.get(row.transaction_id);
+    if (previous !== undefined) add(previous.company, previous.status, -1);
+    add(row.company_id, row.status, 1);
+  }
+  return [...changes.values()].filter((change) => change.transactions !== 0);
+}
+
+/** Applies count changes; a count that reaches 0 is deleted, so a rebuild in any batch size has the same rows. */
+async function writeCountChanges(tx: Knex.Transaction, schema: string, changes: readonly { company_id: string; status: string; transactions: number }[]): Promise<void> {
+  if (changes.length === 0) return;
+  await writeRows(tx, schema, 'transaction_counts', ['company_id', 'status', 'transactions'], changes, 'on conflict (company_id, status) do update set transactions = transaction_counts.transactions + excluded.transactions');
+  await tx.raw(`delete from "${schema}".transaction_counts where transactions = 0`);
+}
 
 // ---- queries -------------------------------------------------------------------------------
 
@@ -486,6 +520,8 @@ export interface TransactionCursor {
 }
 
 export interface TransactionQuery {
+  /** The company whose transactions are listed (the list never mixes companies). */
+  companyId: string;
   status?: TransactionStatus;
   type?: string;
   fromPostingDate?: string;
@@ -533,6 +569,7 @@ export async function listTransactions(db: Knex, controlSchema: string, query: T
     conditions.push(condition);
     bindings.push(...values);
   };
+  where('company_id = ?', query.companyId);
   if (query.status !== undefined) where('status = ?', query.status);
   if (query.type !== undefined) where('type = ?', query.type);
   if (query.fromPostingDate !== undefined) where('posting_date >= ?::date', query.fromPostingDate);
@@ -541,11 +578,11 @@ export async function listTransactions(db: Knex, controlSchema: string, query: T
   if (query.maxAmountMinor !== undefined) where('amount_minor <= ?::numeric', query.maxAmountMinor.toString());
   if (query.text !== undefined && query.text.trim() !== '') where(`search @@ websearch_to_tsquery('simple', ?)`, query.text);
   if (query.after !== undefined) where('(posting_date, transaction_id) < (?::date, ?)', query.after.postingDate, query.after.transactionId);
-  const clause = conditions.length === 0 ? '' : `where ${conditions.join(' and ')}`;
-  const result = await db.raw(`select ${SELECT_ROW} from "${schema}".transactions ${clause} order by posting_date desc, transaction_id desc limit ?`, [
-    ...bindings,
-    query.limit + 1,
-  ]);
+  // Qualified: the bare names would sort by SELECT_ROW's text aliases, which no index serves (a full scan and sort per page).
+  const result = await db.raw(
+    `select ${SELECT_ROW} from "${schema}".transactions where ${conditions.join(' and ')} order by transactions.posting_date desc, transactions.transaction_id desc limit ?`,
+    [...bindings, query.limit + 1],
+  );
   const rows = result.rows as TransactionRow[];
   const items = rows.slice(0, query.limit).map(toSummary);
   const last = items[items.length - 1];

@@ -85,7 +85,9 @@ export const dashboardRoute = defineRoute({
     let openApprovals: number | null = null;
     const transactions = context.readModels.get(TRANSACTIONS);
     if (transactions !== undefined) {
-      const count = await context.db.raw(`select count(*)::int as n from "${transactions.schema}".transactions where company_id = ? and status = 'submitted'`, [context.companyId]);
+      const count = await context.db.raw(`select coalesce(sum(transactions), 0)::int as n from "${transactions.schema}".transaction_counts where company_id = ? and status = 'submitted'`, [
+        context.companyId,
+      ]);
       openApprovals = (count.rows as { n: number }[])[0]?.n ?? 0;
     }
     let projectionLagEvents: number | null = null;

@@ -102,6 +102,8 @@ describe('read-model query routes', () => {
     expect(await ids('status=submitted')).toEqual(['tx-b']);
     expect(await ids('minAmount=10&maxAmount=1190.00')).toEqual(['tx-b', 'tx-a']);
     expect(await ids('text=licence')).toEqual(['tx-b']);
+    // Another company's books hold none of them.
+    expect(await ids('companyId=other-company')).toEqual([]);
     const first = await get('/transactions?limit=2').expect(200);
     const second = await get(`/transactions?limit=2&cursor=${first.body.nextCursor}`).expect(200);
     expect([...first.body.items, ...second.body.items].map((item: { transactionId: string }) => item.transactionId)).toEqual(['tx-c', 'tx-b', 'tx-a']);

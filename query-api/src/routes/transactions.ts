@@ -106,6 +106,7 @@ export const transactionsRoute = defineRoute({
     const { query } = context;
     const currency = await currencyOf(context);
     const page = await listTransactions(context.db, context.controlSchema, {
+      companyId: context.companyId,
       status: query.status,
       type: query.type,
       fromPostingDate: query.from,
