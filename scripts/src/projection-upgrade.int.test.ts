@@ -71,7 +71,7 @@ describe('a projection whose version went up', () => {
     await dropSchemasWithPrefix(schema, connectionString);
   });
 
-  it('is built by one of the starting processes from the log and switched to; every runner goes on with it', async () => {
+  it('is built by one of the starting processes from the log and switched to; every runner goes on with it, and the old tables are dropped', async () => {
     await store.appendToStream(STREAM, [1, 2, 3].map(noted), { expectedVersion: 'no_stream' });
     const old = await open(store, 1);
     old.startRunners();
@@ -93,12 +93,15 @@ describe('a projection whose version went up', () => {
       (notes) => notes.length === 6,
     );
     expect(rows).toEqual([1, 2, 3, 4, 5, 6].map((index) => ({ index, square: index * index })));
-    // Exactly one build of version 2 (the lock kept the second replica from building its own), and both runners run on it.
-    const builds = await replicas[0]!.db.raw(`select version, build from "${controlSchema}".projection_checkpoints where name = 'upgrade_probe' order by version, build`);
-    expect(builds.rows).toEqual([
-      { version: 1, build: 1 },
-      { version: 2, build: 1 },
-    ]);
+    // Exactly one build of version 2 (the lock kept the second replica from building its own); version 1 dropped.
+    const builds = await eventually(
+      'version 1 dropped',
+      async () => (await replicas[0]!.db.raw(`select version, build from "${controlSchema}".projection_checkpoints where name = 'upgrade_probe' order by version, build`)).rows as unknown[],
+      (rows) => rows.length === 1,
+    );
+    expect(builds).toEqual([{ version: 2, build: 1 }]);
+    const schemas = await replicas[0]!.db.raw(`select nspname from pg_namespace where nspname like ? order by 1`, [`${controlSchema}_upgrade_probe_%`]);
+    expect(schemas.rows).toEqual([{ nspname: active?.schema }]);
     for (const replica of replicas) {
       const [status] = await eventually('runner on version 2', () => replica.status(), (statuses) => statuses[0]?.state === 'running');
       expect(status).toMatchObject({ version: 2, active: { version: 2 }, position: '6', state: 'running', building: [] });

@@ -6,6 +6,7 @@ import { HttpProblemError, problem, requirePermission } from '@neuroerp/command-
 import { PostgresLeaderLock } from './leader-lock';
 import {
   allProjections,
+  dropInactiveTableSet,
   KafkaProjectionSource,
   kafkaConsumerGroupId,
   listDeadLetters,
@@ -134,7 +135,8 @@ export class ProjectionService {
    * release changed its tables), as `projections rebuild` does: the old version serves until
    * the switch, and the runner, waiting meanwhile, goes on with the new one. One process
    * builds each projection (an advisory lock per projection); the others' runners pick up the
-   * switch. Failures are logged and shown in the rebuild progress; the next start tries again.
+   * switch, and the old version's table set is dropped. Failures are logged and shown in the
+   * rebuild progress; the next start tries again.
    */
   async upgradeOutdated(): Promise<void> {
     for (const projection of this.projections) {
@@ -151,6 +153,12 @@ export class ProjectionService {
           'a read model has a new version: building it from the event log; the old one serves until the switch',
         );
         await this.rebuild(projection.name).done;
+        // The replaced table set has the old version: this code never reads it again.
+        const switched = await readActiveTableSet(this.db, this.controlSchema, projection.name);
+        if (switched !== null && switched.version === projection.version) {
+          await dropInactiveTableSet(this.db, this.controlSchema, current);
+          this.options.logger?.info({ projection: projection.name, dropped: current.schema }, 'the table set of the old version was dropped');
+        }
       } finally {
         await lock.release();
       }
