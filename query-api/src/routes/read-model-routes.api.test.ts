@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { allProjections } from '@neuroerp/projections';
+import { allProjections, createTableSet, dropInactiveTableSet, readActiveTableSet, setActive, transactionsProjection } from '@neuroerp/projections';
 import { documents } from '@neuroerp/schemas';
 import { newEvent, post, queryTestBed, type QueryTestBed } from '../test-support';
 
@@ -184,5 +184,21 @@ describe('read-model query routes', () => {
     expect(created.body.items[0]).toMatchObject({ actor: { userId: 'admin-1', role: 'admin' }, actorName: null });
     const csv = await get('/audit-log?type=ledger.transaction_approved&format=csv').expect(200);
     expect(csv.text.split('\r\n')[1]).toContain(`,${checker.userId},chris,approver,req-approve-a,`);
+  });
+  it("does not read a table set of another version than this code's (an upgrade is building it): 503 where it is required, absent where optional", async () => {
+    const current = await readActiveTableSet(bed.db, bed.controlSchema, 'transactions');
+    expect(current?.version).toBe(transactionsProjection.version);
+    // What a database upgraded from the previous release shows until the new version is built.
+    const older = await createTableSet(bed.db, bed.controlSchema, { ...transactionsProjection, version: transactionsProjection.version - 1 }, true);
+    try {
+      const refused = await get('/transactions').expect(503);
+      expect(refused.body).toMatchObject({ code: 'READ_MODEL_NOT_READY', readModels: ['transactions'] });
+      expect(refused.headers['retry-after']).toBe('1');
+      expect((await get('/dashboard?month=2026-03').expect(200)).body).toMatchObject({ openApprovals: null, kpis: { revenue: '1190.00' } });
+    } finally {
+      await bed.db.transaction((tx) => setActive(tx, bed.controlSchema, current!));
+      await dropInactiveTableSet(bed.db, bed.controlSchema, older);
+    }
+    expect((await get('/dashboard?month=2026-03').expect(200)).body.openApprovals).toBe(1);
   });
 });

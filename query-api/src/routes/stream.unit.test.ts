@@ -16,7 +16,7 @@ async function serve(stream: ProjectionStream): Promise<{ server: http.Server; p
 describe('ProjectionStream', () => {
   it('sends heartbeats, reports a failing poll and ends the streams so that clients reconnect', async () => {
     let fail = false;
-    const positions = { rows: [{ name: 'general_ledger', schema_name: 'p_general_ledger_v1_b1', position: '7', changes: '3' }] };
+    const positions = { rows: [{ name: 'general_ledger', version: 1, schema_name: 'p_general_ledger_v1_b1', position: '7', changes: '3' }] };
     const db = { raw: async () => (fail ? Promise.reject(new Error('connection lost')) : positions) } as unknown as Knex;
     const errors: unknown[] = [];
     const stream = new ProjectionStream({ db, controlSchema: 'p', pollMs: 20, heartbeatMs: 30, onError: (error) => errors.push(error) });
