@@ -15,7 +15,8 @@ export interface DashboardView {
   currency: string;
   kpis: { cash: Amount; receivables: Amount; payables: Amount; revenue: Amount; expenses: Amount };
   monthly: { month: string; revenue: Amount; expenses: Amount }[];
-  openApprovals: number;
+  /** Null while the transactions read model is not readable (first build or upgrade). */
+  openApprovals: number | null;
   projectionLagEvents: number | string;
 }
 
