@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { IdempotencyStore, StoredResponse } from '@neuroerp/infra';
+import { canonicalJson } from '@neuroerp/domains';
 import { problem } from '../app';
 import { HttpProblemError } from './errors';
 
@@ -37,16 +38,6 @@ const IN_PROGRESS_RETRY_AFTER_SECONDS = 1;
 export interface IdempotencyOptions {
   /** Answer 428 IDEMPOTENCY_KEY_REQUIRED to a POST without the header. */
   required: boolean;
-}
-
-/** JSON with object keys sorted at every level (RFC 8785-like, enough for fingerprints). */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, member]) => member !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([key, member]) => `${JSON.stringify(key)}:${canonicalJson(member)}`).join(',')}}`;
 }
 
 export function requestFingerprint(method: string, url: string, body: unknown): string {
