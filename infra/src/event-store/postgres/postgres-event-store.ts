@@ -294,9 +294,19 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async insertPlanned(client: pg.PoolClient, plan: BatchPlan): Promise<void> {
-    const touched = lastVersionPerStream(plan);
+    await this.insertEvents(client, { events: plan.events, json: plan.json }, lastVersionPerStream(plan), plan.head, `${this.schema}_insert_planned`);
+  }
+
+  /** Inserts the events, sets their streams' versions and the chain head, and wakes the listeners: one statement. */
+  private async insertEvents(
+    client: pg.PoolClient,
+    batch: { events: readonly RecordedEvent[]; json: readonly { data: string; metadata: string }[] },
+    streamVersions: ReadonlyMap<string, number>,
+    head: { position: bigint; hash: string },
+    statementName?: string,
+  ): Promise<void> {
     await client.query({
-      name: `${this.schema}_insert_planned`,
+      ...(statementName === undefined ? {} : { name: statementName }),
       text: `with inserted as (
          insert into ${this.table('events')}
            (global_position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
@@ -310,14 +320,7 @@ export class PostgresEventStore implements EventStore {
          update ${this.table('chain_head')} set position = $14, hash = $15
        )
        select pg_notify($16, $14::text)`,
-      values: [
-        ...eventColumns(plan),
-        [...touched.keys()],
-        [...touched.values()],
-        plan.head.position.toString(),
-        plan.head.hash,
-        this.channel,
-      ],
+      values: [...eventColumns(batch), [...streamVersions.keys()], [...streamVersions.values()], head.position.toString(), head.hash, this.channel],
     });
   }
 
@@ -403,39 +406,8 @@ export class PostgresEventStore implements EventStore {
       }
       const last = events[events.length - 1] as RecordedEvent;
       const newHead = { position: last.globalPosition, hash: last.hash };
-      await client.query(
-        `with inserted as (
-           insert into ${this.table('events')}
-             (global_position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
-           select * from unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::int[],
-                                $7::jsonb[], $8::jsonb[], $9::timestamptz[], $10::text[], $11::text[])
-         ), streams as (
-           insert into ${this.table('streams')} (stream_id, version)
-           select * from unnest($12::text[], $13::bigint[])
-           on conflict (stream_id) do update set version = excluded.version
-         ), head as (
-           update ${this.table('chain_head')} set position = $14, hash = $15
-         )
-         select pg_notify($16, $14::text)`,
-        [
-          events.map((e) => e.globalPosition.toString()),
-          events.map((e) => e.eventId),
-          events.map((e) => e.streamId),
-          events.map((e) => e.streamVersion),
-          events.map((e) => e.type),
-          events.map((e) => e.schemaVersion),
-          events.map((e) => JSON.stringify(e.data)),
-          events.map((e) => JSON.stringify(e.metadata)),
-          events.map((e) => e.metadata.recordedAt),
-          events.map((e) => e.prevHash),
-          events.map((e) => e.hash),
-          [...lastVersions.keys()],
-          [...lastVersions.values()],
-          newHead.position.toString(),
-          newHead.hash,
-          this.channel,
-        ],
-      );
+      const json = events.map((event) => ({ data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata) }));
+      await this.insertEvents(client, { events, json }, lastVersions, newHead);
       await client.query('commit');
       this.knownHead = null;
       this.knownStreamVersions.clear();
@@ -559,7 +531,7 @@ function lastVersionPerStream(plan: BatchPlan): Map<string, number> {
 }
 
 /** The eleven event columns of a batch, as the arrays `unnest` takes. */
-function eventColumns(plan: BatchPlan): unknown[] {
+function eventColumns(plan: { events: readonly RecordedEvent[]; json: readonly { data: string; metadata: string }[] }): unknown[] {
   return [
     plan.events.map((e) => e.globalPosition.toString()),
     plan.events.map((e) => e.eventId),
