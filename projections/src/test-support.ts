@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import knex, { type Knex } from 'knex';
-import { PostgresEventStore } from '@neuroerp/infra';
+import { dropSchemasWithPrefix, PostgresEventStore } from '@neuroerp/infra';
 import type { ledger, NewEvent } from '@neuroerp/schemas';
 import { migrateProjectionControl } from './runtime/control';
 
@@ -37,9 +37,8 @@ export async function createProjectionTestContext(purpose: string): Promise<Proj
     headPosition: async () => (await store.readHead()).position,
     dispose: async () => {
       await store.close();
-      const result = await db.raw(`select nspname from pg_namespace where nspname like ?`, [`${schema}%`]);
-      for (const row of result.rows as { nspname: string }[]) await db.raw(`drop schema if exists "${row.nspname}" cascade`);
       await db.destroy();
+      await dropSchemasWithPrefix(schema, connectionString);
     },
   };
 }

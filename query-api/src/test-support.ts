@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
-import { PostgresEventStore } from '@neuroerp/infra';
+import { dropSchemasWithPrefix, PostgresEventStore } from '@neuroerp/infra';
 import { ledgerProjections, migrateProjectionControl, openReadModelDatabase, ProjectionRunner, resolveRunnableTableSet, type Knex, type Projection } from '@neuroerp/projections';
 import type { ledger, NewEvent } from '@neuroerp/schemas';
 import { createQueryApiRouter, type QueryApiOptions } from './app';
@@ -85,9 +85,8 @@ export async function queryTestBed(purpose: string, options: Partial<QueryApiOpt
     headPosition: async () => (await store.readHead()).position,
     close: async () => {
       await store.close();
-      const result = await db.raw(`select nspname from pg_namespace where nspname like ?`, [`${schema}%`]);
-      for (const row of result.rows as { nspname: string }[]) await db.raw(`drop schema if exists "${row.nspname}" cascade`);
       await db.destroy();
+      await dropSchemasWithPrefix(schema, connectionString);
     },
   };
 }
