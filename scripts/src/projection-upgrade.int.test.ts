@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { dropSchemasWithPrefix, PostgresEventStore } from '@neuroerp/infra';
-import { readActiveTableSet, type Projection } from '@neuroerp/projections';
+import { openReadModelDatabase, readActiveTableSet, type Projection } from '@neuroerp/projections';
 import { ProjectionService } from './projections';
 
 const connectionString = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -20,7 +20,7 @@ function noted(index: number) {
 }
 
 /** Version 1 keeps the index of every noted event; version 2 also its square (a release that changed the table). */
-function probe(version: number): Projection {
+function probe(version: number, applyDelayMs = 0): Projection {
   return {
     name: 'upgrade_probe',
     version,
@@ -30,6 +30,7 @@ function probe(version: number): Projection {
       await tx.raw(`create table "${tableSchema}".notes (index integer primary key${version >= 2 ? ', square integer not null' : ''})`);
     },
     async apply(events, { tx, schema: tableSchema }) {
+      await new Promise((resolve) => setTimeout(resolve, applyDelayMs));
       for (const event of events) {
         const index = (event.data as { index: number }).index;
         if (version >= 2) await tx.raw(`insert into "${tableSchema}".notes (index, square) values (?, ?)`, [index, index * index]);
@@ -43,8 +44,8 @@ const reveal = async (): Promise<never> => {
   throw new Error('this test appends no personal data');
 };
 
-async function open(store: PostgresEventStore, version: number): Promise<ProjectionService> {
-  return ProjectionService.open({ connectionString, eventStoreSchema: schema, store, reveal, logger: silent, projections: [probe(version)] });
+async function open(store: PostgresEventStore, version: number, applyDelayMs = 0): Promise<ProjectionService> {
+  return ProjectionService.open({ connectionString, eventStoreSchema: schema, store, reveal, logger: silent, projections: [probe(version, applyDelayMs)] });
 }
 
 async function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
@@ -71,13 +72,29 @@ describe('a projection whose version went up', () => {
     await dropSchemasWithPrefix(schema, connectionString);
   });
 
-  it('is built by one of the starting processes from the log and switched to; every runner goes on with it, and the old tables are dropped', async () => {
+  it('is built by one of the starting processes from the log and switched to (a stop meanwhile drops the half-built tables); every runner goes on with it, and the old tables are dropped', async () => {
     await store.appendToStream(STREAM, [1, 2, 3].map(noted), { expectedVersion: 'no_stream' });
     const old = await open(store, 1);
     old.startRunners();
     const controlSchema = old.controlSchema;
     await eventually('version 1 caught up', async () => (await old.status())[0]?.position, (position) => position === '3');
     await old.close();
+
+    // A stop while the new version is being built: the build stops, its tables go, version 1 stays active.
+    const stopped = await open(store, 2, 500);
+    stopped.startRunners();
+    await eventually('version 2 being built', async () => (await stopped.status())[0]?.building ?? [], (building) => building.length === 1);
+    await stopped.close();
+    const check = openReadModelDatabase(connectionString, 2);
+    try {
+      expect(await readActiveTableSet(check, controlSchema, 'upgrade_probe')).toMatchObject({ version: 1 });
+      const tableSets = await check.raw(`select version, build, state from "${controlSchema}".projection_checkpoints where name = 'upgrade_probe' order by version, build`);
+      expect(tableSets.rows).toEqual([{ version: 1, build: 1, state: 'live' }]);
+      const schemas = await check.raw(`select nspname from pg_namespace where starts_with(nspname, ?) order by 1`, [`${controlSchema}_upgrade_probe_`]);
+      expect(schemas.rows).toEqual([{ nspname: `${controlSchema}_upgrade_probe_v1_b1` }]);
+    } finally {
+      await check.destroy();
+    }
 
     await store.appendToStream(STREAM, [4, 5].map(noted), { expectedVersion: 2 });
     // Two replicas of the new release start at once.

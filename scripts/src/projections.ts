@@ -135,11 +135,13 @@ export class ProjectionService {
    * release changed its tables), as `projections rebuild` does: the old version serves until
    * the switch, and the runner, waiting meanwhile, goes on with the new one. One process
    * builds each projection (an advisory lock per projection); the others' runners pick up the
-   * switch, and the old version's table set is dropped. Failures are logged and shown in the
-   * rebuild progress; the next start tries again.
+   * switch, and the old version's table set is dropped. Failures and a stop meanwhile (the
+   * half-built tables are dropped) are logged and shown in the rebuild progress; the next
+   * start tries again.
    */
   async upgradeOutdated(): Promise<void> {
     for (const projection of this.projections) {
+      if (this.closing.signal.aborted) return;
       const active = await readActiveTableSet(this.db, this.controlSchema, projection.name);
       if (active === null || active.version >= projection.version) continue;
       const lock = new PostgresLeaderLock(this.options.connectionString, `${this.controlSchema}.upgrade.${projection.name}`);
@@ -189,6 +191,7 @@ export class ProjectionService {
         progress.position = position.toString();
         progress.head = head.toString();
       },
+      signal: this.closing.signal,
     }).then(
       (result) => {
         Object.assign(progress, { state: 'succeeded', position: result.position.toString(), finishedAt: new Date().toISOString(), switched: result.switched });
@@ -210,6 +213,8 @@ export class ProjectionService {
   }
 
   private readonly pendingRebuilds = new Set<Promise<void>>();
+  /** Aborted by `close`: rebuilds and upgrades stop between batches. */
+  private readonly closing = new AbortController();
 
   /** Keeps a background task until it settles, so that `close` waits for it; its failure is logged. */
   private track(task: Promise<void>): void {
@@ -218,8 +223,9 @@ export class ProjectionService {
     void tracked.finally(() => this.pendingRebuilds.delete(tracked));
   }
 
-  /** Stops the runners (each finishes its batch), waits for running rebuilds, and closes the pool. */
+  /** Stops the runners (each finishes its batch) and running rebuilds (their new tables are dropped), and closes the pool. */
   async close(): Promise<void> {
+    this.closing.abort(new Error('the projections are stopping'));
     await Promise.all(this.runners.map((runner) => runner.stop()));
     await Promise.all(this.pendingRebuilds);
     await this.db.destroy();

@@ -51,6 +51,8 @@ export interface RebuildOptions {
   batchSizeMax?: number;
   logger?: ProjectionLogger;
   onProgress?: (position: bigint, head: bigint) => void;
+  /** Aborted: the build stops between batches, its tables are dropped, and the active table set stays. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -68,14 +70,16 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   const startedAt = performance.now();
   try {
     const head = await options.headPosition();
-    await runner.catchUp(rebuilt, { mode: 'rebuild', untilPosition: head, onProgress: (position) => options.onProgress?.(position, head) });
+    const { signal } = options;
+    await runner.catchUp(rebuilt, { mode: 'rebuild', untilPosition: head, onProgress: (position) => options.onProgress?.(position, head), signal });
     // Each round aims at the head as it was when the round began, so that it ends even under a steady stream of appends.
     for (let round = 0; round < CATCH_UP_ROUNDS_MAX; round += 1) {
       const target = await options.headPosition();
-      await runner.catchUp(rebuilt, { mode: 'rebuild', untilPosition: target });
+      await runner.catchUp(rebuilt, { mode: 'rebuild', untilPosition: target, signal });
       // The live table set is caught up too (a server may not be running); its own runner would do the same.
-      if (previous !== null && previous.version === projection.version) await runner.catchUp(previous, { mode: 'continuous', untilPosition: target });
+      if (previous !== null && previous.version === projection.version) await runner.catchUp(previous, { mode: 'continuous', untilPosition: target, signal });
     }
+    signal?.throwIfAborted();
   } catch (error) {
     await dropTableSet(db, controlSchema, rebuilt);
     throw error;

@@ -144,15 +144,17 @@ export class ProjectionRunner {
 
   /**
    * Reads the global log after the table set's checkpoint in bounded batches and applies
-   * them, one transaction per batch, up to `untilPosition` (default: whatever is there).
+   * them, one transaction per batch, up to `untilPosition` (default: whatever is there). An
+   * aborted `signal` stops it between batches (it throws the signal's reason).
    */
   async catchUp(
     tableSet: TableSet,
-    options: { mode: ApplyMode; untilPosition?: bigint; onProgress?: (position: bigint) => void },
+    options: { mode: ApplyMode; untilPosition?: bigint; onProgress?: (position: bigint) => void; signal?: AbortSignal },
   ): Promise<bigint> {
     const { db, controlSchema, store } = this.options;
     let position = (await readCheckpoint(db, controlSchema, tableSet)).position;
     for (;;) {
+      options.signal?.throwIfAborted();
       if (options.untilPosition !== undefined && position >= options.untilPosition) return position;
       const read = await store.readAll({ fromPosition: position === 0n ? 'start' : position, maxCount: this.batchSizeMax });
       const events = options.untilPosition === undefined ? read : read.filter((event) => event.globalPosition <= (options.untilPosition ?? 0n));
