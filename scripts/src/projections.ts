@@ -132,8 +132,9 @@ export class ProjectionService {
 
   /**
    * Builds the code's version of every projection whose active table set has an older one (a
-   * release changed its tables), as `projections rebuild` does: the old version serves until
-   * the switch, and the runner, waiting meanwhile, goes on with the new one. One process
+   * release changed its tables), as `projections rebuild` does, and switches to it; the runner,
+   * waiting meanwhile, goes on with the new one (the query API reads only its own version, so
+   * routes that need this read model answer 503 READ_MODEL_NOT_READY until then). One process
    * builds each projection (an advisory lock per projection); the others' runners pick up the
    * switch, and the old version's table set is dropped. Failures and a stop meanwhile (the
    * half-built tables are dropped) are logged and shown in the rebuild progress; the next
@@ -152,7 +153,7 @@ export class ProjectionService {
         if (current === null || current.version >= projection.version) continue;
         this.options.logger?.warn(
           { projection: projection.name, from: current.version, to: projection.version },
-          'a read model has a new version: building it from the event log; the old one serves until the switch',
+          'a read model has a new version: building it from the event log; queries that need it answer 503 until the switch',
         );
         await this.rebuild(projection.name).done;
         // The replaced table set has the old version: this code never reads it again.
@@ -218,7 +219,7 @@ export class ProjectionService {
 
   /** Keeps a background task until it settles, so that `close` waits for it; its failure is logged. */
   private track(task: Promise<void>): void {
-    const tracked = task.catch((error: unknown) => this.options.logger?.error({ err: error }, 'projection upgrade failed'));
+    const tracked = task.catch((error: unknown) => this.options.logger?.error({ err: error }, 'a background task of the projections failed'));
     this.pendingRebuilds.add(tracked);
     void tracked.finally(() => this.pendingRebuilds.delete(tracked));
   }
