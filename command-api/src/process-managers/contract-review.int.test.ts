@@ -84,9 +84,10 @@ describe('contract → review workflow → recorded review', () => {
 
   it('starts a review for a created contract, approved by an accountant then an admin, and records the outcome on the document', async () => {
     const runtime = await startRuntime();
-    await documents.create(creator, { documentId: 'contract-1', type: 'contract', content: documentsWire.exampleContractContent });
-    // Other document types start no review.
+    // Other document types start no review. Created first: the runtime reacts to the contract at once, so an order
+    // created after it could land before or after the workflow's events (the chain below fixes their order).
     await documents.create(creator, { documentId: 'order-1', type: 'order', content: documentsWire.exampleOrderContent });
+    await documents.create(creator, { documentId: 'contract-1', type: 'contract', content: documentsWire.exampleContractContent });
     await runtime.settle(WAIT_MS);
 
     const createdEvent = (await store.readStream('documents.document-contract-1', { maxCount: 10 }))[0] as RecordedEvent;
