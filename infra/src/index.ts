@@ -12,3 +12,4 @@ export * from './kafka';
 export * from './privacy';
 export * from './s3';
 export { fileExists } from './file-exists';
+export { eventually } from './eventually';

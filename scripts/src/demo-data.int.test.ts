@@ -19,7 +19,7 @@ import {
   type ProcessManagerRuntime,
 } from '@neuroerp/command-api';
 import { documents as documentDomain, transactionStreamId } from '@neuroerp/domains';
-import { LocalFileStore, PostgresEventStore } from '@neuroerp/infra';
+import { eventually, LocalFileStore, PostgresEventStore } from '@neuroerp/infra';
 import { documents as documentsWire } from '@neuroerp/schemas';
 import { describeSummary } from './commands/seed';
 import { DEMO_COMPANY_ID, DEMO_CONTRACT_REVIEW_WORKFLOW_ID, DEMO_OPENING_BALANCE_ID, demoPlan, seedDemoData, type SeedDependencies } from './demo-data';
@@ -67,14 +67,9 @@ afterAll(async () => {
 const debitMinor = (lines: { side: string; amount: string }[], side: 'debit' | 'credit') =>
   lines.filter((line) => line.side === side).reduce((sum, line) => sum + BigInt(line.amount.replace('.', '')), 0n);
 
-async function eventually<T>(probe: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + PROCESS_MANAGERS_WAIT_MS;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error('the process managers did not get there in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** The probe's value once it is not null (the process managers got there), within PROCESS_MANAGERS_WAIT_MS. */
+async function processManagersReached<T>(probe: () => Promise<T | null>): Promise<T> {
+  return (await eventually('the process managers', probe, (value) => value !== null, { timeoutMs: PROCESS_MANAGERS_WAIT_MS, intervalMs: 100 })) as T;
 }
 
 describe('the plan', () => {
@@ -158,14 +153,14 @@ it(
     // The process managers book the two posted invoice documents: the small one is posted, the large one waits for approval.
     const [postedSales, postedPurchase] = plan.documents.filter((document) => document.post !== undefined).map((document) => document.body.documentId) as [string, string];
     const linked = async (documentId: string) => (await dependencies.documents.load(documentId)).state.document.transactionId;
-    const salesTransaction = await eventually(async () => {
+    const salesTransaction = await processManagersReached(async () => {
       const transactionId = await linked(postedSales);
       return transactionId === null ? null : (await transactionSize(dependencies.ledger.reader, transactionId))?.posted === true ? transactionId : null;
     });
     expect(salesTransaction).toMatch(/^inv-/);
-    const purchaseTransaction = await eventually(() => linked(postedPurchase));
+    const purchaseTransaction = await processManagersReached(() => linked(postedPurchase));
     const submitted = (await store.readStream(transactionStreamId(purchaseTransaction), { maxCount: 100 })).find((event) => event.type === 'ledger.transaction_submitted');
-    const processManagerWorkflow = await eventually(async () => {
+    const processManagerWorkflow = await processManagersReached(async () => {
       const instance = await dependencies.workflows.instance(approvalWorkflowId(submitted?.eventId ?? '')).catch(() => null);
       return instance?.resource ?? null;
     });

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { dropSchemasWithPrefix, PostgresEventStore } from '@neuroerp/infra';
+import { dropSchemasWithPrefix, eventually, PostgresEventStore } from '@neuroerp/infra';
 import { openReadModelDatabase, readActiveTableSet, type Projection } from '@neuroerp/projections';
 import { ProjectionService } from './projections';
 
@@ -46,17 +46,6 @@ const reveal = async (): Promise<never> => {
 
 async function open(store: PostgresEventStore, version: number, applyDelayMs = 0): Promise<ProjectionService> {
   return ProjectionService.open({ connectionString, eventStoreSchema: schema, store, reveal, logger: silent, projections: [probe(version, applyDelayMs)] });
-}
-
-async function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  let value = await read();
-  while (!done(value)) {
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after 20 s`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await read();
-  }
-  return value;
 }
 
 describe('a projection whose version went up', () => {

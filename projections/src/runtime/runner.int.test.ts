@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newTestEvent, uniqueStreamId } from '@neuroerp/infra';
+import { eventually, newTestEvent, uniqueStreamId } from '@neuroerp/infra';
 import type { NewEvent } from '@neuroerp/schemas';
 import { createProjectionTestContext, fiscalYearStream, postedEvent, type ProjectionTestContext } from '../test-support';
 import { generalLedgerProjection } from '../ledger/general-ledger';
@@ -29,14 +29,6 @@ function poisonEvent(): NewEvent {
 async function countRows(schema: string, table: string): Promise<number> {
   const result = await context.db.raw(`select count(*)::int as n from "${schema}"."${table}"`);
   return (result.rows as { n: number }[])[0]?.n ?? -1;
-}
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('projection runner', () => {
@@ -96,7 +88,7 @@ describe('projection runner', () => {
     const head = await context.headPosition();
     const tableSet = await readActiveTableSet(context.db, context.controlSchema, generalLedgerProjection.name);
     if (tableSet === null) throw new Error('no active table set');
-    await waitFor(async () => (await readCheckpoint(context.db, context.controlSchema, tableSet)).position === head);
+    await eventually('the checkpoint at the head', async () => (await readCheckpoint(context.db, context.controlSchema, tableSet)).position, (position) => position === head, { timeoutMs: 10_000 });
     expect(runner.state).toBe('running');
     await runner.stop();
     expect(await countRows(tableSet.schema, 'ledger_lines')).toBe(52);
@@ -129,7 +121,7 @@ describe('projection runner', () => {
     expect(result.switched).toBe(true);
     await context.store.appendToStream(`test-${randomUUID()}`, [postedEvent({ voucherNumber: 1, postingDate: '2026-03-01', lines: [['1200', 'debit', '1'], ['8400', 'credit', '1']] })], { expectedVersion: 'any' });
     const head = await context.headPosition();
-    await waitFor(async () => (await readCheckpoint(context.db, context.controlSchema, result.rebuilt)).position === head);
+    await eventually('the checkpoint at the head', async () => (await readCheckpoint(context.db, context.controlSchema, result.rebuilt)).position, (position) => position === head, { timeoutMs: 10_000 });
     await runner.stop();
     expect(await countRows(result.rebuilt.schema, 'audit_events')).toBe(Number(head));
   });
@@ -157,7 +149,7 @@ describe('projection runner', () => {
     expect(result.switched).toBe(true);
     const head = await context.headPosition();
     expect(result.position).toBeLessThanOrEqual(head);
-    await waitFor(async () => (await readCheckpoint(context.db, context.controlSchema, result.rebuilt)).position === head);
+    await eventually('the checkpoint at the head', async () => (await readCheckpoint(context.db, context.controlSchema, result.rebuilt)).position, (position) => position === head, { timeoutMs: 10_000 });
     await runner.stop();
     expect(await countRows(result.rebuilt.schema, 'audit_events')).toBe(Number(head));
     expect(await countRows(result.previous?.schema ?? '', 'audit_events')).toBeGreaterThan(0);
